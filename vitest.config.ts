@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const sdk = (file: string) => fileURLToPath(new URL(`./packages/sdk/src/${file}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources; the published packages resolve to dist/.
+    alias: [
+      { find: /^@heartbeat\/sdk$/, replacement: sdk('index.ts') },
+      { find: /^@heartbeat\/sdk\/(express|fastify|hono)$/, replacement: sdk('adapters/$1.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'examples/*/src/**/*.test.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
