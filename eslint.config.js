@@ -25,7 +25,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../core/*', '../formats/*'], message: 'Adapters use ../handler only.' }] },
+        { patterns: [{ group: ['../core/*', '../formats/*'], message: 'Adapters use ../health.js and ../handler only.' }] },
       ],
     },
   },

@@ -16,10 +16,14 @@ const DURATION_PATTERN = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?$/;
 export function parseDuration(value: Duration, field = 'duration'): number {
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) {
-      throw new HeartbeatError('VALIDATION_FAILED', `${field} must be a non-negative number of milliseconds`, {
-        field,
-        value,
-      });
+      throw new HeartbeatError(
+        'VALIDATION_FAILED',
+        `${field} must be a non-negative number of milliseconds`,
+        {
+          field,
+          value,
+        },
+      );
     }
     return Math.round(value);
   }

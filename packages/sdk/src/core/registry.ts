@@ -257,7 +257,8 @@ export function normalizeCheck(options: CheckOptions): NormalizedCheck {
     probes: new Set(probes),
     componentType: options.componentType ?? 'component',
     measurement: options.measurement,
-    dependency: options.dependency === undefined ? undefined : publicUrl(options.dependency, name, 'dependency'),
+    dependency:
+      options.dependency === undefined ? undefined : publicUrl(options.dependency, name, 'dependency'),
     runbook: options.runbook === undefined ? undefined : publicUrl(options.runbook, name, 'runbook'),
     description: options.description,
   };
