@@ -276,6 +276,13 @@ function publicUrl(value: string, checkName: string, field: string): string {
       { field, value },
     );
   }
+  if (url.host === '') {
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      `check "${checkName}": ${field} ${JSON.stringify(value)} names no host; write it like postgres://db.internal:5432`,
+      { field, value },
+    );
+  }
   url.username = '';
   url.password = '';
   return url.href;

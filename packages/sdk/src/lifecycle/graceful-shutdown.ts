@@ -122,10 +122,14 @@ async function runWithin(hook: ShutdownHook, ms: number): Promise<string | undef
 function closeServer(server: Server, withinMs: number): Promise<void> {
   if (!server.listening) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(() => server.closeAllConnections(), withinMs);
-    timer.unref();
+    // Keep-alive connections go idle as their last response ends: reap them as they do.
+    const reaper = setInterval(() => server.closeIdleConnections(), 25);
+    const deadline = setTimeout(() => server.closeAllConnections(), withinMs);
+    reaper.unref();
+    deadline.unref();
     server.close(() => {
-      clearTimeout(timer);
+      clearInterval(reaper);
+      clearTimeout(deadline);
       resolve();
     });
     server.closeIdleConnections();
