@@ -15,17 +15,27 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      'no-restricted-syntax': ['error', { selector: 'TSEnumDeclaration', message: 'Use a string-literal union.' }],
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a string-literal union.' },
+      ],
     },
   },
   {
     // Adapters translate; they may only use the SDK's public surface, never its internals.
     files: ['packages/sdk/src/adapters/**/*.ts'],
-    ignores: ['packages/sdk/src/adapters/**/*.test.ts'],
+    ignores: ['packages/sdk/src/adapters/**/*.test.ts', 'packages/sdk/src/adapters/**/*.case.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['../core/*', '../formats/*'], message: 'Adapters use ../health.js and ../handler only.' }] },
+        {
+          patterns: [
+            {
+              group: ['../core/*', '../formats/*'],
+              message: 'Adapters use ../health.js and ../handler only.',
+            },
+          ],
+        },
       ],
     },
   },
@@ -36,6 +46,7 @@ export default tseslint.config(
       '@typescript-eslint/no-unsafe-assignment': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-explicit-any': 'off',
     },
   },
   {

@@ -34,6 +34,18 @@ export type { HealthServer, HealthServerOptions, HealthServerConnection } from '
 // --- built-in checks (packages/sdk/src/checks/) ---
 export { httpCheck } from './checks/http.js';
 export type { HttpCheckOptions } from './checks/http.js';
+export { tcpCheck } from './checks/tcp.js';
+export type { TcpCheckOptions } from './checks/tcp.js';
+export { postgresCheck } from './checks/postgres.js';
+export type * from './checks/postgres.js';
+export { redisCheck } from './checks/redis.js';
+export type * from './checks/redis.js';
+export { eventLoopDelayCheck } from './checks/event-loop.js';
+export type * from './checks/event-loop.js';
+export { memoryCheck } from './checks/memory.js';
+export type { MemoryCheckOptions } from './checks/memory.js';
+export { diskSpaceCheck } from './checks/disk.js';
+export type { DiskSpaceCheckOptions } from './checks/disk.js';
 
 // --- reading any health endpoint (packages/sdk/src/client/) ---
 export {

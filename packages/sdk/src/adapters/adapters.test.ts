@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
@@ -11,7 +11,7 @@ import { runHealthEndpointSuite, type MountedServer } from './health-endpoints.c
 import { heartbeatHono } from './hono.js';
 import { nodeHttpListener } from './node-http.js';
 
-function closeable(server: import('node:http').Server): MountedServer {
+function closeable(server: Server): MountedServer {
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}`,
@@ -23,7 +23,7 @@ function closeable(server: import('node:http').Server): MountedServer {
   };
 }
 
-function listen(server: import('node:http').Server): Promise<MountedServer> {
+function listen(server: Server): Promise<MountedServer> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(closeable(server))));
 }
 
@@ -76,7 +76,7 @@ runHealthEndpointSuite(
     app.get('/app', (context) => context.text('app'));
     return new Promise((resolve) => {
       const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () =>
-        resolve(closeable(server as import('node:http').Server)),
+        resolve(closeable(server as Server)),
       );
     });
   },

@@ -17,7 +17,9 @@ describe('durations', () => {
   });
 
   it.each(['', 'soon', '-1s', '5 minutes', '1w'])('rejects %j and says how to write one', (input) => {
-    expect(() => parseDuration(input, 'timeout')).toThrow(/timeout ".*" is not a duration; write it like 500ms, 30s/);
+    expect(() => parseDuration(input, 'timeout')).toThrow(
+      /timeout ".*" is not a duration; write it like 500ms, 30s/,
+    );
   });
 
   it.each([-1, Number.NaN, Infinity])('rejects the number %d', (input) => {

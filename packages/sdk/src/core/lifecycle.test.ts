@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lifecycleProblem, type LifecycleState, type LifecycleView } from './lifecycle.js';
+import { lifecycleProblem } from './lifecycle.js';
 
 describe('lifecycle verdicts', () => {
   it.each([
@@ -16,6 +16,6 @@ describe('lifecycle verdicts', () => {
     ['stopping', 'overall', 'shutdown'],
     ['stopped', 'readiness', 'shutdown'],
   ] as const)('%s fails %s with %s', (state, view, problem) => {
-    expect(lifecycleProblem(state as LifecycleState, view as LifecycleView)?.name).toBe(problem);
+    expect(lifecycleProblem(state, view)?.name).toBe(problem);
   });
 });

@@ -8,7 +8,11 @@ describe('the heartbeat body (seed 000)', () => {
     expect(body).toBe('2026-11-21T10:11:12.345Z');
     const parsed = execFileSync(
       'python3',
-      ['-c', "import sys, datetime; print(datetime.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%S.%fZ').isoformat())", body],
+      [
+        '-c',
+        "import sys, datetime; print(datetime.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%S.%fZ').isoformat())",
+        body,
+      ],
       { encoding: 'utf8' },
     ).trim();
     expect(parsed).toBe('2026-11-21T10:11:12.345000');

@@ -1,4 +1,4 @@
-import { HeartbeatError } from '../errors.js';
+import type { HeartbeatError } from '../errors.js';
 
 /** A health endpoint's answer as plain data; adapters write it to their framework's response. */
 export interface HealthResponse {

@@ -19,7 +19,10 @@ describe('routes', () => {
     expect(matchRoute(routes, '/readyz/')).toEqual({ endpoint: 'readyz', name: undefined });
     expect(matchRoute(routes, '/readyz/db')).toEqual({ endpoint: 'readyz', name: 'db' });
     expect(matchRoute(routes, '/_system/check/my%20db')).toEqual({ endpoint: 'systemCheck', name: 'my db' });
-    expect(matchRoute(routes, '/_system/check/%E0%A4%A')).toEqual({ endpoint: 'systemCheck', name: '%E0%A4%A' });
+    expect(matchRoute(routes, '/_system/check/%E0%A4%A')).toEqual({
+      endpoint: 'systemCheck',
+      name: '%E0%A4%A',
+    });
     expect(matchRoute(routes, '/heartbeat/extra')).toBeUndefined();
     expect(matchRoute(routes, '/readyzz')).toBeUndefined();
     expect(matchRoute(routes, '/')).toBeUndefined();
