@@ -9,6 +9,10 @@ export default defineConfig({
     alias: [
       { find: /^@heartbeat\/sdk$/, replacement: sdk('index.ts') },
       { find: /^@heartbeat\/sdk\/(express|fastify|hono)$/, replacement: sdk('adapters/$1.ts') },
+      {
+        find: /^@heartbeat\/hub$/,
+        replacement: fileURLToPath(new URL('./packages/hub/src/index.ts', import.meta.url)),
+      },
     ],
   },
   test: {

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeError, HeartbeatError } from '@heartbeat/sdk';
+import { agentCommand } from './commands/agent.js';
 import { checkCommand } from './commands/check.js';
+import { hubCommand } from './commands/hub.js';
+import { keysCommand } from './commands/keys.js';
 
 /** How a command ended; the process exit code follows from it (see `EXIT_CODES`). */
 export type CliOutcome = 'ok' | 'failed' | 'usage';
@@ -28,7 +31,7 @@ export interface CliContext extends CliIo {
 export type CommandRegistrar = (program: Command, context: CliContext) => Command;
 
 /** Every `heartbeat` subcommand, in help order. Adding one is one line here (plus its import). */
-const COMMANDS: readonly CommandRegistrar[] = [checkCommand];
+const COMMANDS: readonly CommandRegistrar[] = [hubCommand, checkCommand, agentCommand, keysCommand];
 
 const PROCESS_IO: CliIo = {
   out: (text) => void process.stdout.write(text),

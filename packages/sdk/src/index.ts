@@ -62,3 +62,24 @@ export type {
 } from './client/interpret-health-response.js';
 export { probeHealthUrl, parseHealthUrl, PROBE_DEFAULTS } from './client/probe-health-url.js';
 export type { ProbeHealthUrlOptions, HealthProbeResult } from './client/probe-health-url.js';
+
+// --- the agent (packages/sdk/src/agent/) ---
+export { createHubAgent, HUB_AGENT_DEFAULTS } from './agent/hub-agent.js';
+export type {
+  HubAgent,
+  HubAgentOptions,
+  HubAgentPhase,
+  HubAgentState,
+  BeatOutcome,
+  StatusSource,
+  ExtInfoProvider,
+} from './agent/hub-agent.js';
+export { reportFromCheckResults } from './agent/heartbeat-message.js';
+export type {
+  HeartbeatMessage,
+  InstanceMetadata,
+  InstanceStatusReport,
+  PluginInfo,
+  ReportedCheck,
+} from './agent/heartbeat-message.js';
+export { CREATE_INGEST_KEY } from './agent/hub-answer.js';

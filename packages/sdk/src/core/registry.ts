@@ -278,7 +278,7 @@ function publicUrl(value: string, checkName: string, field: string): string {
       { field, value },
     );
   }
-  if (url.host === '') {
+  if (url.host === '' && url.protocol !== 'file:') {
     throw new HeartbeatError(
       'VALIDATION_FAILED',
       `check "${checkName}": ${field} ${JSON.stringify(value)} names no host; write it like postgres://db.internal:5432`,

@@ -1,0 +1,223 @@
+/**
+ * Load from autocannon, driven in this process: keep-alive connections, a warm-up that is thrown
+ * away, then a measured run; targets measured in interleaved rounds so that drift on a shared
+ * machine hits every target alike.
+ */
+import autocannon from 'autocannon';
+import { machineCpuSeconds, processCpuSeconds } from './targets.js';
+
+export interface LoadOptions {
+  /** Concurrent keep-alive connections. */
+  connections: number;
+  /** Seconds of load before measuring, thrown away (JIT, connection set-up). */
+  warmupSeconds: number;
+  /** Seconds measured. */
+  durationSeconds: number;
+}
+
+/** What one measured run gives. */
+export interface LoadSample {
+  /** 2xx responses per second of measured run. */
+  requestsPerSecond: number;
+  latencyMs: { p50: number; p90: number; p99: number; max: number };
+  /** Every response received, whatever its status. */
+  responses: number;
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+  /** Bytes received per response, head and body. */
+  bytesPerResponse: number;
+  seconds: number;
+  /** Cores the target process used while measured (1 = one core busy); undefined without `/proc`. */
+  targetCpu: number | undefined;
+  /** Cores this load-generating process used meanwhile: near 1 means the load generator was the limit. */
+  loadCpu: number;
+  /**
+   * Cores everything else on the machine used meanwhile (other processes, the kernel, hypervisor
+   * steal): the noise. Undefined without `/proc`.
+   */
+  otherCpu: number | undefined;
+  /** Runs made to get this sample (more than 1 when noisier runs were thrown away). */
+  attempts: number;
+}
+
+/** A server to put load on: where, and (optionally) how to read its CPU time. */
+export interface LoadTarget {
+  id: string;
+  url: string;
+  cpuSeconds?: () => number | undefined;
+}
+
+/** Latencies in 10 µs buckets up to 2 s (plus an overflow), so percentiles need no sort and no hdr rounding. */
+class LatencyHistogram {
+  private static readonly BUCKET_MS = 0.01;
+  private readonly buckets = new Uint32Array(200_000);
+  private overflow = 0;
+  private max = 0;
+  count = 0;
+
+  record(ms: number): void {
+    const index = Math.floor(ms / LatencyHistogram.BUCKET_MS);
+    if (index < this.buckets.length) this.buckets[index]!++;
+    else this.overflow++;
+    if (ms > this.max) this.max = ms;
+    this.count++;
+  }
+
+  /** The upper edge of the bucket holding the p-th percentile, in ms. */
+  percentile(p: number): number {
+    if (this.count === 0) return NaN;
+    const rank = Math.ceil((p / 100) * this.count);
+    let seen = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      seen += this.buckets[i]!;
+      if (seen >= rank) return round((i + 1) * LatencyHistogram.BUCKET_MS, 2);
+    }
+    return round(this.max, 2);
+  }
+
+  get maximum(): number {
+    return round(this.max, 2);
+  }
+}
+
+/** Puts load on one URL: a warm-up, thrown away, then the measured run. */
+export async function drive(target: LoadTarget, options: LoadOptions): Promise<LoadSample> {
+  if (options.warmupSeconds > 0) {
+    await autocannon({
+      url: target.url,
+      connections: options.connections,
+      duration: options.warmupSeconds,
+    });
+  }
+
+  const histogram = new LatencyHistogram();
+  let ok = 0;
+  const cpuBefore = target.cpuSeconds?.();
+  const loadCpuBefore = process.cpuUsage();
+  const machineBefore = machineCpuSeconds();
+  const startedAt = process.hrtime.bigint();
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url: target.url, connections: options.connections, duration: options.durationSeconds },
+      (error: unknown, finished: autocannon.Result) => (error ? reject(toError(error)) : resolve(finished)),
+    );
+    instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+      if (statusCode >= 200 && statusCode < 300) {
+        ok++;
+        histogram.record(responseTime);
+      }
+    });
+  });
+  const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+  const cpuAfter = target.cpuSeconds?.();
+  const loadCpu = process.cpuUsage(loadCpuBefore);
+  const machineAfter = machineCpuSeconds();
+  const targetCpu =
+    cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / seconds;
+  const ownCpu = (loadCpu.user + loadCpu.system) / 1e6 / seconds;
+  const otherCpu =
+    machineBefore === undefined || machineAfter === undefined || targetCpu === undefined
+      ? undefined
+      : Math.max(0, (machineAfter - machineBefore) / seconds - targetCpu - ownCpu);
+
+  const responses = result.requests.total;
+  const ok2xx = result['2xx'];
+  return {
+    requestsPerSecond: round(ok / seconds, 0),
+    latencyMs: {
+      p50: histogram.percentile(50),
+      p90: histogram.percentile(90),
+      p99: histogram.percentile(99),
+      max: histogram.maximum,
+    },
+    responses,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    bytesPerResponse: ok2xx > 0 ? round(result.throughput.total / ok2xx, 1) : 0,
+    seconds: round(seconds, 2),
+    targetCpu: targetCpu === undefined ? undefined : round(targetCpu, 2),
+    loadCpu: round(ownCpu, 2),
+    otherCpu: otherCpu === undefined ? undefined : round(otherCpu, 2),
+    attempts: 1,
+  };
+}
+
+export interface RoundsOptions extends LoadOptions {
+  rounds: number;
+  /**
+   * A run during which the rest of the machine used more cores than this is run again (the least
+   * noisy attempt is kept) while `retryBudget` lasts. Default: no retries.
+   */
+  maxOtherCpu?: number;
+  /** Seconds that retries may still spend; shared (and used up) across calls. */
+  retryBudget?: { seconds: number };
+  /** Called before each run, e.g. to print progress. */
+  onRun?: (info: {
+    round: number;
+    rounds: number;
+    target: string;
+    attempt: number;
+    lastOtherCpu?: number;
+  }) => void;
+}
+
+/**
+ * Measures every target `rounds` times, one at a time, rotating the order each round (A B C, B C A,
+ * C A B, …) so that neither drift nor going first favours any target. Returns the samples per target id.
+ */
+export async function measureRounds(
+  targets: readonly LoadTarget[],
+  options: RoundsOptions,
+): Promise<Map<string, LoadSample[]>> {
+  const samples = new Map<string, LoadSample[]>(targets.map((target) => [target.id, []]));
+  const runSeconds = options.warmupSeconds + options.durationSeconds + 0.5;
+  for (let round = 0; round < options.rounds; round++) {
+    for (let i = 0; i < targets.length; i++) {
+      const target = targets[(i + round) % targets.length]!;
+      options.onRun?.({ round: round + 1, rounds: options.rounds, target: target.id, attempt: 1 });
+      let best = await drive(target, options);
+      let attempts = 1;
+      // One retry at most, so that a long noisy spell cannot spend the whole budget on one target.
+      while (
+        attempts < 2 &&
+        options.maxOtherCpu !== undefined &&
+        options.retryBudget !== undefined &&
+        (best.otherCpu ?? 0) > options.maxOtherCpu &&
+        options.retryBudget.seconds >= runSeconds
+      ) {
+        options.retryBudget.seconds -= runSeconds;
+        attempts++;
+        options.onRun?.({
+          round: round + 1,
+          rounds: options.rounds,
+          target: target.id,
+          attempt: attempts,
+          lastOtherCpu: best.otherCpu,
+        });
+        const again = await drive(target, options);
+        if ((again.otherCpu ?? 0) < (best.otherCpu ?? 0)) best = again;
+      }
+      samples.get(target.id)!.push({ ...best, attempts });
+    }
+  }
+  return samples;
+}
+
+/** A load target for a running target process: its origin plus a path, and its CPU time. */
+export function loadTargetFor(
+  target: { spec: { id: string }; origin: string; pid: number },
+  path: string,
+): LoadTarget {
+  return { id: target.spec.id, url: target.origin + path, cpuSeconds: () => processCpuSeconds(target.pid) };
+}
+
+function toError(value: unknown): Error {
+  return value instanceof Error ? value : new Error(String(value));
+}
+
+export function round(value: number, digits: number): number {
+  const factor = 10 ** digits;
+  return Math.round(value * factor) / factor;
+}

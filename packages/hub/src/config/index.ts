@@ -1,0 +1,18 @@
+/**
+ * The hub's configuration: one schema (`hub-config.ts`) read from flags, `HEARTBEAT_*` env vars,
+ * a YAML file and defaults, and documented from the same table.
+ */
+export {
+  DEFAULT_HUB_CONFIG,
+  HUB_CONFIG_SCHEMA,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  hubStoreLocation,
+} from './hub-config.js';
+export type { HubConfig, LogFormat, LogLevel } from './hub-config.js';
+export { CONFIG_FILE_ENV, loadHubConfig } from './load-hub-config.js';
+export type { FlagValues, LoadHubConfigOptions, LoadedHubConfig } from './load-hub-config.js';
+export type { ConfigSourceKind } from './config-layer.js';
+export { configurationError, formatConfigProblem } from './config-problem.js';
+export type { ConfigProblem } from './config-problem.js';
+export { describeConfig, describeHubConfig } from './describe-config.js';

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { DeadlineQueue } from './deadline-queue.js';
+
+describe('the deadline queue', () => {
+  it('keeps keys in deadline order when deadlines only grow, and re-setting moves a key back', () => {
+    const queue = new DeadlineQueue();
+    queue.set('a', 100);
+    queue.set('b', 110);
+    queue.set('c', 120);
+    queue.set('a', 130);
+    expect(queue.nextDeadline()).toBe(110);
+    expect(queue.takeDue(125)).toEqual(['b', 'c']);
+    expect(queue.size).toBe(1);
+    expect(queue.nextDeadline()).toBe(130);
+  });
+
+  it('takes nothing before the first deadline, and counts from the front', () => {
+    const queue = new DeadlineQueue();
+    for (let i = 0; i < 10; i++) queue.set(`k${i}`, 1000 + i * 10);
+    expect(queue.takeDue(999)).toEqual([]);
+    expect(queue.countBefore(1050)).toBe(5);
+    expect(queue.delete('k0')).toBe(true);
+    expect(queue.countBefore(1050)).toBe(4);
+    expect(queue.deadlineOf('k3')).toBe(1030);
+  });
+
+  it('is empty-safe', () => {
+    const queue = new DeadlineQueue();
+    expect(queue.nextDeadline()).toBeUndefined();
+    expect(queue.takeDue(Number.MAX_SAFE_INTEGER)).toEqual([]);
+  });
+});

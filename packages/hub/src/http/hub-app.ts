@@ -1,0 +1,95 @@
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import { handleNodeRequest, HeartbeatError, type Health } from '@heartbeat/sdk';
+import type { Principal } from '../auth/api-keys.js';
+import type { HubContext } from './hub-context.js';
+import { sendError, sendJson, sendNoContent } from './respond.js';
+import { createRouter, type Route, type RouteResult } from './router.js';
+import { eventRoutes } from './routes/events.js';
+import { hubStatusRoutes } from './routes/hub-status.js';
+import { instanceRoutes } from './routes/instances.js';
+import { keyRoutes } from './routes/keys.js';
+import { serviceRoutes } from './routes/services.js';
+
+/** Every route of the hub's API, in one list. */
+export function hubRoutes(hub: HubContext): Route[] {
+  return [
+    ...instanceRoutes(hub),
+    ...serviceRoutes(hub),
+    ...eventRoutes(hub),
+    ...keyRoutes(hub),
+    ...hubStatusRoutes(hub),
+  ];
+}
+
+/**
+ * The hub's request listener: its own health endpoints (through the SDK) at the root, then the
+ * API under `server.routePrefix`, each route behind its scope. Errors are the JSON shape of SPEC.md §6.
+ */
+export function createHubListener(hub: HubContext, health: Health): RequestListener {
+  const match = createRouter(hubRoutes(hub));
+  const prefix = hub.config.server.routePrefix.replace(/\/+$/, '');
+  const { publicRead } = hub.config.auth;
+
+  async function authorize(request: IncomingMessage, route: Route, query: URLSearchParams): Promise<Principal | undefined> {
+    if (route.scope === 'public') return undefined;
+    const header = request.headers.authorization;
+    let token: string | undefined;
+    if (header !== undefined) {
+      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+      if (!bearer) throw new HeartbeatError('UNAUTHENTICATED', 'send the key as "Authorization: Bearer <key>"');
+      token = bearer[1];
+    } else if (route.keyInQuery) {
+      token = query.get('key') ?? undefined;
+    }
+    if (token === undefined) {
+      if (route.scope === 'read' && publicRead) return undefined;
+      throw new HeartbeatError('UNAUTHENTICATED', `this needs a key with the ${route.scope} scope: send "Authorization: Bearer <key>"`, {
+        scope: route.scope,
+      });
+    }
+    const principal = await hub.keys.authenticate(token);
+    if (!principal) {
+      throw new HeartbeatError('UNAUTHENTICATED', 'the key is unknown or revoked; create one with `heartbeat keys create`');
+    }
+    if (!principal.scopes.has(route.scope) && !(route.scope === 'read' && publicRead)) {
+      throw new HeartbeatError('FORBIDDEN', `the key "${principal.name}" lacks the ${route.scope} scope`, {
+        scope: route.scope,
+        has: [...principal.scopes],
+      });
+    }
+    return principal;
+  }
+
+  async function dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = request.url ?? '/';
+    const queryAt = url.indexOf('?');
+    let path = queryAt < 0 ? url : url.slice(0, queryAt);
+    const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
+    if (prefix) {
+      if (path !== prefix && !path.startsWith(`${prefix}/`)) throw notFound(path);
+      path = path.slice(prefix.length) || '/';
+    }
+    const found = match(request.method ?? 'GET', path);
+    if (!found) throw notFound(path);
+    const principal = await authorize(request, found.route, query);
+    const result: RouteResult = await found.route.handle({ request, response, params: found.params, query, principal });
+    if (result === 'handled') return;
+    if (result.status === 204) sendNoContent(response);
+    else sendJson(response, result.status, result.body, result.headers);
+  }
+
+  return function hubListener(request, response) {
+    const handled = handleNodeRequest(health, request, response);
+    if (handled !== false) {
+      if (handled !== true) handled.catch((thrown: unknown) => sendError(response, thrown, hub.logger));
+      return;
+    }
+    dispatch(request, response).catch((thrown: unknown) =>
+      sendError(response, thrown, hub.logger, { method: request.method, url: request.url }),
+    );
+  };
+}
+
+function notFound(path: string): HeartbeatError {
+  return new HeartbeatError('NOT_FOUND', `nothing is served at ${path}; the API lives under /v1/`, { path });
+}

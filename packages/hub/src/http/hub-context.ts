@@ -1,0 +1,20 @@
+import type { Logger } from '@heartbeat/sdk';
+import type { KeyRing } from '../auth/api-keys.js';
+import type { HubConfig } from '../config/hub-config.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { GroupCommitter } from '../registry/group-committer.js';
+import type { InstanceRegistry } from '../registry/instance-registry.js';
+import type { Store } from '../store/store.js';
+
+/** What the routes work with; built once by the composition root (`server.ts`). */
+export interface HubContext {
+  config: HubConfig;
+  store: Store;
+  committer: GroupCommitter;
+  registry: InstanceRegistry;
+  keys: KeyRing;
+  events: EventBus;
+  logger: Logger;
+  startedAt: number;
+  version: string;
+}

@@ -1,0 +1,35 @@
+import type { ServerResponse } from 'node:http';
+import { HeartbeatError, toHeartbeatError, type Logger } from '@heartbeat/sdk';
+
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers });
+  response.end(text);
+}
+
+export function sendNoContent(response: ServerResponse): void {
+  response.writeHead(204, { 'cache-control': 'no-store' });
+  response.end();
+}
+
+/** Answers with the JSON error shape of SPEC.md §6; unexpected errors are logged and answered 500. */
+export function sendError(response: ServerResponse, thrown: unknown, logger: Logger, context: object = {}): void {
+  const error = toHeartbeatError(thrown);
+  if (error.code === 'INTERNAL') logger.error({ ...context, err: error.cause ?? error }, 'request failed unexpectedly');
+  const headers: Record<string, string> = {};
+  if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="heartbeat"';
+  if (error.code === 'UNAVAILABLE' || error.code === 'RATE_LIMITED') headers['retry-after'] = '1';
+  if (error.code === 'METHOD_NOT_ALLOWED') {
+    const allowed = (error.details as { allowed?: string[] } | undefined)?.allowed;
+    if (allowed) headers.allow = allowed.join(', ');
+  }
+  if (response.headersSent) {
+    response.destroy();
+    return;
+  }
+  sendJson(response, error.httpStatus, error.toBody(), headers);
+}
+
+export { HeartbeatError };

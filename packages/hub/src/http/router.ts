@@ -1,0 +1,96 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeartbeatError } from '@heartbeat/sdk';
+import type { Principal } from '../auth/api-keys.js';
+import type { Scope } from '../auth/scopes.js';
+
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** What a route handler gets. */
+export interface RouteContext {
+  request: IncomingMessage;
+  response: ServerResponse;
+  params: Record<string, string>;
+  query: URLSearchParams;
+  principal: Principal | undefined;
+}
+
+/** A handler answers with a status and a JSON body, or writes the response itself (`'handled'`). */
+export type RouteResult = { status: number; body?: unknown; headers?: Record<string, string> } | 'handled';
+
+export interface Route {
+  method: Method;
+  /** `/v1/instances/:instanceId`: literal segments and `:name` parameters. */
+  path: string;
+  /** The scope a caller needs; `public` needs no key. */
+  scope: Scope | 'public';
+  /** Accept the key as `?key=` too (for EventSource, which cannot send headers). */
+  keyInQuery?: boolean;
+  handle(context: RouteContext): RouteResult | Promise<RouteResult>;
+}
+
+interface CompiledRoute {
+  route: Route;
+  segments: Array<{ literal: string } | { param: string }>;
+}
+
+export interface RouteMatch {
+  route: Route;
+  params: Record<string, string>;
+}
+
+/** A small router: routes by segment count, literal or `:param` segments, 405 with `Allow` when only the method is wrong. */
+export function createRouter(routes: readonly Route[]) {
+  const bySize = new Map<number, CompiledRoute[]>();
+  for (const route of routes) {
+    const segments = split(route.path).map((segment) =>
+      segment.startsWith(':') ? { param: segment.slice(1) } : { literal: segment },
+    );
+    const list = bySize.get(segments.length) ?? [];
+    list.push({ route, segments });
+    bySize.set(segments.length, list);
+  }
+
+  return function match(method: string, path: string): RouteMatch | undefined {
+    const parts = split(path);
+    const candidates = bySize.get(parts.length);
+    if (!candidates) return undefined;
+    const allowed: string[] = [];
+    for (const { route, segments } of candidates) {
+      const params: Record<string, string> = {};
+      let matches = true;
+      for (let i = 0; i < segments.length; i++) {
+        const segment = segments[i]!;
+        const part = parts[i]!;
+        if ('literal' in segment) {
+          if (segment.literal !== part) {
+            matches = false;
+            break;
+          }
+        } else {
+          try {
+            params[segment.param] = decodeURIComponent(part);
+          } catch {
+            throw new HeartbeatError('VALIDATION_FAILED', `${segment.param} is not valid percent-encoding`, {
+              field: segment.param,
+            });
+          }
+        }
+      }
+      if (!matches) continue;
+      if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
+      allowed.push(route.method);
+    }
+    if (allowed.length > 0) {
+      if (allowed.includes('GET')) allowed.push('HEAD');
+      throw new HeartbeatError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`, {
+        method,
+        allowed,
+      });
+    }
+    return undefined;
+  };
+}
+
+function split(path: string): string[] {
+  return path.split('/').filter((segment) => segment.length > 0);
+}

@@ -1,0 +1,198 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createHealth, describeError, eventLoopDelayCheck, type Health, type Logger } from '@heartbeat/sdk';
+import { createKeyRing } from './auth/api-keys.js';
+import type { HubConfig } from './config/hub-config.js';
+import { createEventBus } from './events/event-bus.js';
+import { createHubListener } from './http/hub-app.js';
+import type { HubContext } from './http/hub-context.js';
+import { createGroupCommitter } from './registry/group-committer.js';
+import { createInstanceRegistry } from './registry/instance-registry.js';
+import { openStore } from './store/open-store.js';
+
+const PRUNE_EVERY_MS = 3_600_000;
+const STORE_RETRY_MAX_MS = 10_000;
+
+export interface StartHubOptions {
+  config: HubConfig;
+  logger: Logger;
+  /** Called once with a freshly created admin key, when the hub had none. Default: print to stderr. */
+  onBootstrapKey?: (token: string) => void;
+}
+
+/** A running hub. */
+export interface RunningHub {
+  url: string;
+  port: number;
+  server: Server;
+  health: Health;
+  context: HubContext;
+  /** Resolves once the store is reachable and the registry loaded (the hub is ready). */
+  ready: Promise<void>;
+  /** Stops everything, in the reverse order it started. */
+  stop(reason?: string): Promise<void>;
+}
+
+export const HUB_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version;
+
+/**
+ * The composition root: reads nothing itself — it is given the configuration — then builds the
+ * store, the key ring, the committer, the registry and the HTTP API, starts them, and stops them
+ * in reverse order. An unreachable store at start-up is not fatal: the hub serves, `/readyz`
+ * answers 503 with the reason, and it keeps trying until the store answers.
+ */
+export async function startHub({ config, logger, onBootstrapKey = printBootstrapKey }: StartHubOptions): Promise<RunningHub> {
+  const startedAt = Date.now();
+  const store = openStore(config.store, config.data);
+  const events = createEventBus();
+  const committer = createGroupCommitter({ store, logger, onCommitted: (stored) => events.publish(stored) });
+  const registry = createInstanceRegistry({
+    store,
+    committer,
+    logger,
+    validTimeMs: config.instances.validTime,
+    retentionMs: config.instances.retention,
+    selfPreservation: config.instances.selfPreservation,
+  });
+  const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
+  const context: HubContext = { config, store, committer, registry, keys, events, logger, startedAt, version: HUB_VERSION };
+
+  let storeReady = false;
+  let storeProblem = 'connecting to the store';
+  const health = createHealth({ service: { name: 'heartbeat-hub', version: HUB_VERSION }, logger });
+  health.addCheck({
+    name: 'store',
+    description: `the hub's ${store.kind} store answers and accepts writes`,
+    dependency: store.kind === 'postgres' ? store.location : `file://${store.location.startsWith('/') ? '' : '/'}${store.location}`,
+    componentType: 'datastore',
+    timeout: '2s',
+    run: async () => {
+      if (!storeReady) return { status: 'error', message: storeProblem };
+      await store.ping();
+      if (!committer.healthy) return { status: 'error', message: `writes are failing: ${committer.lastError ?? 'unknown'}` };
+    },
+  });
+  health.addCheck({
+    name: 'self-preservation',
+    critical: false,
+    description: 'not suspecting itself of being cut off from the instances',
+    run: () => {
+      const state = registry.selfPreservation;
+      return state.active
+        ? { status: 'warning', message: `self-preservation since ${new Date(state.since ?? 0).toISOString()}: ${state.unconfirmed} instances unconfirmed` }
+        : undefined;
+    },
+  });
+  const loop = eventLoopDelayCheck({ warnMs: 100, errorMs: 1000 });
+  health.addCheck({ name: 'event-loop', ...loop, critical: false, interval: '5s' });
+
+  const server = createServer(createHubListener(context, health));
+  server.keepAliveTimeout = 65_000; // longer than the usual load balancer idle timeout
+  server.headersTimeout = 66_000;
+  server.requestTimeout = 30_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.server.port, config.server.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const url = `http://${shownHost}:${port}`;
+  logger.info({ url, store: store.location, kind: store.kind }, `hub listening on ${url}`);
+
+  let stopping = false;
+  const ready = (async () => {
+    let delay = 250;
+    for (;;) {
+      try {
+        await store.migrate();
+        await registry.load();
+        const token = await keys.bootstrap();
+        if (token) onBootstrapKey(token);
+        storeReady = true;
+        health.markStarted();
+        logger.info({ store: store.location }, 'hub ready');
+        return;
+      } catch (thrown) {
+        if (stopping) return;
+        storeProblem = `cannot use the store at ${store.location}: ${describeError(thrown)}`;
+        logger.error({ retryInMs: delay }, `${storeProblem}; the hub is not ready and keeps trying`);
+        await sleep(delay);
+        delay = Math.min(STORE_RETRY_MAX_MS, delay * 2);
+      }
+    }
+  })();
+
+  const prune = setInterval(() => {
+    const before = Date.now() - config.events.retention;
+    Promise.all([store.pruneEvents(before), store.pruneRemovedInstances(before)])
+      .then(([events, instances]) => {
+        if (events + instances > 0) logger.info({ events, instances }, 'pruned history older than events.retention');
+      })
+      .catch((thrown: unknown) => logger.warn({ err: describeError(thrown) }, 'pruning history failed; will try again'));
+  }, PRUNE_EVERY_MS);
+  prune.unref();
+
+  let stopped: Promise<void> | undefined;
+  async function stop(reason = 'stop requested'): Promise<void> {
+    stopping = true;
+    logger.info({ reason }, 'hub stopping');
+    await health.shutdown(reason); // readiness fails first; the configured delay passes
+    clearInterval(prune);
+    await closeHttpServer(server, 5000);
+    registry.stop();
+    await committer.flush().catch((thrown: unknown) =>
+      logger.error({ err: describeError(thrown) }, 'last writes could not be stored before stopping'),
+    );
+    committer.close();
+    loop.close();
+    await store.close();
+    logger.info({}, 'hub stopped');
+  }
+
+  return {
+    url,
+    port,
+    server,
+    health,
+    context,
+    ready,
+    stop: (reason) => (stopped ??= stop(reason)),
+  };
+}
+
+/** Stops accepting, lets requests finish, ends event streams and idle connections, cuts the rest at the deadline. */
+function closeHttpServer(server: Server, withinMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    const reaper = setInterval(() => server.closeIdleConnections(), 50);
+    const deadline = setTimeout(() => server.closeAllConnections(), withinMs);
+    server.close(() => {
+      clearInterval(reaper);
+      clearTimeout(deadline);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function printBootstrapKey(token: string): void {
+  process.stderr.write(
+    [
+      '',
+      '  No API key existed, so the hub created an admin key. It is shown only this once:',
+      '',
+      `      ${token}`,
+      '',
+      '  Keep it somewhere safe. Send it as "Authorization: Bearer <key>".',
+      '  Create narrower keys with:  heartbeat keys create --scope ingest --name my-agents',
+      '',
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,56 @@
+/** One step of the SQLite schema; applied once, in order, each in its own transaction. */
+export interface SqliteMigration {
+  /** Increases by one per step; recorded in `schema_migrations`. Never renumber a released step. */
+  version: number;
+  description: string;
+  sql: string;
+}
+
+/**
+ * The SQLite schema, oldest step first. Append new steps; never edit a released one.
+ *
+ * Tables are STRICT, so a non-integer time is refused here as PostgreSQL's BIGINT refuses it, and
+ * both backends accept the same data. `events.id` is AUTOINCREMENT so an id is never reused, even
+ * after the newest events are pruned: ids are stream positions (`Last-Event-ID`).
+ */
+export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
+  {
+    version: 1,
+    description: 'instances, events, api keys',
+    sql: `
+      CREATE TABLE instances (
+        instance_id       TEXT    NOT NULL PRIMARY KEY,
+        service           TEXT    NOT NULL,
+        state             TEXT    NOT NULL,
+        unconfirmed       INTEGER NOT NULL CHECK (unconfirmed IN (0, 1)),
+        registered_at     INTEGER NOT NULL,
+        last_heartbeat_at INTEGER NOT NULL,
+        state_changed_at  INTEGER NOT NULL,
+        removed_at        INTEGER,
+        beats             INTEGER NOT NULL,
+        message           TEXT    NOT NULL
+      ) STRICT;
+      CREATE INDEX instances_removed_at ON instances (removed_at) WHERE removed_at IS NOT NULL;
+
+      CREATE TABLE events (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        at          INTEGER NOT NULL,
+        kind        TEXT    NOT NULL,
+        instance_id TEXT,
+        service     TEXT,
+        data        TEXT    NOT NULL
+      ) STRICT;
+      CREATE INDEX events_at ON events (at);
+      CREATE INDEX events_instance_id ON events (instance_id, id) WHERE instance_id IS NOT NULL;
+
+      CREATE TABLE api_keys (
+        id          TEXT    NOT NULL PRIMARY KEY,
+        name        TEXT    NOT NULL,
+        scopes      TEXT    NOT NULL,
+        secret_hash TEXT    NOT NULL,
+        created_at  INTEGER NOT NULL,
+        revoked_at  INTEGER
+      ) STRICT;
+    `,
+  },
+];

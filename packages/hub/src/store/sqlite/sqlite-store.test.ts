@@ -1,0 +1,163 @@
+import { spawn } from 'node:child_process';
+import { stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HeartbeatError } from '@heartbeat/sdk';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
+import { requireService } from '../../../../sdk/src/testing/services.js';
+import { instanceRecord } from '../../testing/store-fixtures.js';
+import { createTempDir } from '../../testing/test-stores.js';
+import { SQLITE_MIGRATIONS } from './migrations.js';
+import { createSqliteStore } from './sqlite-store.js';
+
+const dir = await createTempDir('hb-sqlite-');
+afterAll(() => dir.remove());
+let files = 0;
+const nextPath = (): string => join(dir.path, `db-${++files}`, 'heartbeat.db');
+
+function open(path = nextPath()) {
+  const store = createSqliteStore({ path });
+  onTestFinished(() => store.close());
+  return store;
+}
+
+describe('createSqliteStore', () => {
+  it('creates the parent directory, uses WAL, and names the absolute file as its location', async () => {
+    const path = join(dir.path, 'nested', 'deeper', 'heartbeat.db');
+    const store = open(path);
+    await store.migrate();
+    expect(store.kind).toBe('sqlite');
+    expect(store.location).toBe(path);
+    await expect(stat(path)).resolves.toBeDefined();
+    const peek = new Database(path, { readonly: true });
+    onTestFinished(() => {
+      peek.close();
+    });
+    expect(peek.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(peek.prepare('SELECT version FROM schema_migrations').all()).toEqual(
+      SQLITE_MIGRATIONS.map((step) => ({ version: step.version })),
+    );
+  });
+
+  it('migrates once when two stores open one file', async () => {
+    const path = nextPath();
+    const [a, b] = [open(path), open(path)];
+    await Promise.all([a.migrate(), b.migrate()]);
+    await a.commit({ instances: [instanceRecord({ instanceId: 'x' })], events: [] });
+    expect(await b.getInstance('x')).toBeDefined();
+  });
+
+  it('refuses a database whose schema is newer than it knows', async () => {
+    const path = nextPath();
+    const store = open(path);
+    await store.migrate();
+    const writer = new Database(path);
+    writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (999, 0)').run();
+    writer.close();
+    const failure = await open(path)
+      .migrate()
+      .catch((thrown: unknown) => thrown);
+    expect(failure).toBeInstanceOf(HeartbeatError);
+    expect((failure as HeartbeatError).code).toBe('CONFIGURATION_INVALID');
+    expect((failure as Error).message).toMatch(/schema version 999, newer than this hub knows/);
+  });
+
+  it('fails to open with UNAVAILABLE naming the path when the file cannot be created', async () => {
+    const blocker = join(dir.path, 'a-file');
+    await writeFile(blocker, 'not a directory');
+    const path = join(blocker, 'heartbeat.db');
+    const failure = (() => {
+      try {
+        return createSqliteStore({ path });
+      } catch (thrown) {
+        return thrown;
+      }
+    })();
+    expect(failure).toBeInstanceOf(HeartbeatError);
+    expect((failure as HeartbeatError).code).toBe('UNAVAILABLE');
+    expect((failure as Error).message).toContain(path);
+  });
+
+  it('works in memory', async () => {
+    const store = open(':memory:');
+    await store.migrate();
+    await store.commit({ instances: [instanceRecord({ instanceId: 'x' })], events: [] });
+    expect(await store.loadLiveInstances()).toHaveLength(1);
+  });
+});
+
+// The durability test runs the BUILT store in a child process, so it can be killed with SIGKILL.
+const built = fileURLToPath(new URL('../../../dist/store/sqlite/sqlite-store.js', import.meta.url));
+const source = fileURLToPath(new URL('./sqlite-store.ts', import.meta.url));
+const isBuilt = await requireService(
+  `the built hub store (${built})`,
+  async () => {
+    const [output, input] = await Promise.all([stat(built), stat(source)]);
+    if (output.mtimeMs < input.mtimeMs) throw new Error('it is older than its source');
+  },
+  { hint: 'build it first: npx tsc -b packages/hub' },
+);
+
+// Commits batches of 50 instances and one event forever, printing each batch number once commit() resolves.
+const CHILD = `
+const { createSqliteStore } = await import(process.env.HB_STORE_MODULE);
+const store = createSqliteStore({ path: process.env.HB_DB });
+await store.migrate();
+for (let batch = 1; ; batch++) {
+  const instances = Array.from({ length: 50 }, (_, i) => ({
+    instanceId: 'b' + batch + '-i' + i, service: 'svc', state: 'alive', unconfirmed: false,
+    registeredAt: batch, lastHeartbeatAt: batch, stateChangedAt: batch, removedAt: null, beats: batch,
+    message: { instanceId: 'b' + batch + '-i' + i, service: 'svc', extInfo: { pad: 'x'.repeat(500) } },
+  }));
+  await store.commit({ instances, events: [{ at: batch, kind: 'instance.registered', data: { batch } }] });
+  process.stdout.write(batch + '\\n');
+}
+`;
+
+describe.skipIf(!isBuilt)('durability', () => {
+  it('keeps every acknowledged commit when the process is killed with SIGKILL mid-run', async () => {
+    const path = nextPath();
+    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+      env: { ...process.env, HB_DB: path, HB_STORE_MODULE: pathToFileURL(built).href },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    onTestFinished(() => void child.kill('SIGKILL'));
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+
+    let acknowledged = 0;
+    let pending = '';
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (chunk: Buffer) => {
+        pending += chunk.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop()!;
+        for (const line of lines) acknowledged = Number(line);
+        if (acknowledged >= 300) {
+          // Killed while it is busy committing the next batches.
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      void exited.then(() => reject(new Error(`the child exited early: ${stderr}`)));
+    });
+    expect(await exited).toBe('SIGKILL');
+
+    const store = open(path);
+    await store.migrate();
+    const batches = (await store.listEvents({ limit: 100_000 })).map((event) => event.data.batch as number);
+    expect(batches.slice(0, acknowledged)).toEqual(Array.from({ length: acknowledged }, (_, i) => i + 1));
+    const instances = await store.loadLiveInstances();
+    for (let batch = 1; batch <= acknowledged; batch++) {
+      expect(await store.getInstance(`b${batch}-i49`), `batch ${batch}`).toBeDefined();
+    }
+    // A batch in flight at the kill is there whole or not at all.
+    const partial = instances.filter((record) => record.instanceId.startsWith(`b${acknowledged + 1}-`));
+    expect([0, 50]).toContain(partial.length);
+    expect(instances.length % 50).toBe(0);
+  });
+});

@@ -1,0 +1,104 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { pino } from 'pino';
+import type { HubConfig } from '../config/hub-config.js';
+import { loadHubConfig } from '../config/load-hub-config.js';
+import { startHub, type RunningHub } from '../server.js';
+
+/** The admin key every test hub accepts. */
+export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
+
+type Overrides = {
+  [K in keyof HubConfig]?: HubConfig[K] extends object ? Partial<HubConfig[K]> : HubConfig[K];
+};
+
+export interface ApiAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface TestHub {
+  hub: RunningHub;
+  url: string;
+  dataDir: string;
+  /** Calls the API; `key` defaults to the admin key (pass null for none). */
+  api(method: string, path: string, options?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string>; gzip?: boolean }): Promise<ApiAnswer>;
+  beat(messages: unknown, key?: string | null): Promise<ApiAnswer>;
+  stop(): Promise<void>;
+}
+
+/** Starts a real hub on 127.0.0.1 with a fresh SQLite file (or the given store), quiet logs. */
+export async function startTestHub(overrides: Overrides = {}, options: { store?: string } = {}): Promise<TestHub> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'heartbeat-hub-test-'));
+  const { config } = await loadHubConfig({ flags: { port: 0, host: '127.0.0.1', data: dataDir }, env: {} });
+  for (const [key, value] of Object.entries(overrides)) {
+    const target = config[key as keyof HubConfig];
+    if (value && typeof value === 'object' && target && typeof target === 'object') Object.assign(target, value);
+    else (config as unknown as Record<string, unknown>)[key] = value;
+  }
+  if (options.store) config.store = options.store;
+  config.auth.adminKey ??= TEST_ADMIN_KEY;
+  const logger = pino({ level: process.env.HUB_TEST_LOG ?? 'silent' });
+  const hub = await startHub({ config, logger, onBootstrapKey: () => {} });
+  await hub.ready;
+  const url = hub.url;
+
+  async function api(
+    method: string,
+    path: string,
+    { body, raw, key = TEST_ADMIN_KEY, headers = {}, gzip = false }: Parameters<TestHub['api']>[2] = {},
+  ): Promise<ApiAnswer> {
+    const sent = raw ?? (body === undefined ? undefined : JSON.stringify(body));
+    const payload = gzip && sent !== undefined ? gzipSync(sent) : sent;
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        ...(sent !== undefined && { 'content-type': 'application/json' }),
+        ...(gzip && { 'content-encoding': 'gzip' }),
+        ...(key !== null && { authorization: `Bearer ${key}` }),
+        ...headers,
+      },
+      body: payload,
+    });
+    const text = await response.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  }
+
+  return {
+    hub,
+    url,
+    dataDir,
+    api,
+    beat: (messages, key) => api('POST', '/v1/instances/heartbeats', { body: messages, key }),
+    async stop() {
+      await hub.stop('test done');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value or the time runs out. */
+export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 5000, everyMs = 20 } = {}): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
