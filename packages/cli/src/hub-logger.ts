@@ -9,5 +9,12 @@ export function createHubLogger(level: string, format: 'json' | 'pretty' | undef
   const usePretty = format === 'pretty' || (format === undefined && process.stdout.isTTY === true);
   const options = { name: 'hub', level };
   if (!usePretty) return pino(options);
-  return pino(options, pretty({ colorize: process.stdout.isTTY === true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname,name' }));
+  return pino(
+    options,
+    pretty({
+      colorize: process.stdout.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+    }),
+  );
 }

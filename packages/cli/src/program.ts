@@ -57,6 +57,8 @@ export function createProgram(context: CliContext): Command {
     .configureOutput({ writeOut: context.out, writeErr: context.err })
     .showHelpAfterError('(add --help for usage and examples)')
     .exitOverride()
+    // Program options (-V, -h) before the command, each command's own after it: `agent --version 3.2.0` is the agent's.
+    .enablePositionalOptions()
     .addHelpText('after', '\nRun "heartbeat <command> --help" for the options and examples of each command.');
   for (const register of COMMANDS) register(program, context);
   return program;

@@ -35,8 +35,9 @@ export interface RunningHub {
   stop(reason?: string): Promise<void>;
 }
 
-export const HUB_VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string })
-  .version;
+export const HUB_VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
 
 /**
  * The composition root: reads nothing itself — it is given the configuration — then builds the
@@ -44,7 +45,11 @@ export const HUB_VERSION = (JSON.parse(readFileSync(new URL('../package.json', i
  * in reverse order. An unreachable store at start-up is not fatal: the hub serves, `/readyz`
  * answers 503 with the reason, and it keeps trying until the store answers.
  */
-export async function startHub({ config, logger, onBootstrapKey = printBootstrapKey }: StartHubOptions): Promise<RunningHub> {
+export async function startHub({
+  config,
+  logger,
+  onBootstrapKey = printBootstrapKey,
+}: StartHubOptions): Promise<RunningHub> {
   const startedAt = Date.now();
   const store = openStore(config.store, config.data);
   const events = createEventBus();
@@ -58,7 +63,17 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
     selfPreservation: config.instances.selfPreservation,
   });
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
-  const context: HubContext = { config, store, committer, registry, keys, events, logger, startedAt, version: HUB_VERSION };
+  const context: HubContext = {
+    config,
+    store,
+    committer,
+    registry,
+    keys,
+    events,
+    logger,
+    startedAt,
+    version: HUB_VERSION,
+  };
 
   let storeReady = false;
   let storeProblem = 'connecting to the store';
@@ -66,13 +81,17 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
   health.addCheck({
     name: 'store',
     description: `the hub's ${store.kind} store answers and accepts writes`,
-    dependency: store.kind === 'postgres' ? store.location : `file://${store.location.startsWith('/') ? '' : '/'}${store.location}`,
+    dependency:
+      store.kind === 'postgres'
+        ? store.location
+        : `file://${store.location.startsWith('/') ? '' : '/'}${store.location}`,
     componentType: 'datastore',
     timeout: '2s',
     run: async () => {
       if (!storeReady) return { status: 'error', message: storeProblem };
       await store.ping();
-      if (!committer.healthy) return { status: 'error', message: `writes are failing: ${committer.lastError ?? 'unknown'}` };
+      if (!committer.healthy)
+        return { status: 'error', message: `writes are failing: ${committer.lastError ?? 'unknown'}` };
     },
   });
   health.addCheck({
@@ -82,7 +101,10 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
     run: () => {
       const state = registry.selfPreservation;
       return state.active
-        ? { status: 'warning', message: `self-preservation since ${new Date(state.since ?? 0).toISOString()}: ${state.unconfirmed} instances unconfirmed` }
+        ? {
+            status: 'warning',
+            message: `self-preservation since ${new Date(state.since ?? 0).toISOString()}: ${state.unconfirmed} instances unconfirmed`,
+          }
         : undefined;
     },
   });
@@ -101,7 +123,8 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
     });
   });
   const { port } = server.address() as AddressInfo;
-  const shownHost = config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
+  const shownHost =
+    config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${shownHost}:${port}`;
   logger.info({ url, store: store.location, kind: store.kind }, `hub listening on ${url}`);
 
@@ -132,9 +155,12 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
     const before = Date.now() - config.events.retention;
     Promise.all([store.pruneEvents(before), store.pruneRemovedInstances(before)])
       .then(([events, instances]) => {
-        if (events + instances > 0) logger.info({ events, instances }, 'pruned history older than events.retention');
+        if (events + instances > 0)
+          logger.info({ events, instances }, 'pruned history older than events.retention');
       })
-      .catch((thrown: unknown) => logger.warn({ err: describeError(thrown) }, 'pruning history failed; will try again'));
+      .catch((thrown: unknown) =>
+        logger.warn({ err: describeError(thrown) }, 'pruning history failed; will try again'),
+      );
   }, PRUNE_EVERY_MS);
   prune.unref();
 
@@ -146,9 +172,11 @@ export async function startHub({ config, logger, onBootstrapKey = printBootstrap
     clearInterval(prune);
     await closeHttpServer(server, 5000);
     registry.stop();
-    await committer.flush().catch((thrown: unknown) =>
-      logger.error({ err: describeError(thrown) }, 'last writes could not be stored before stopping'),
-    );
+    await committer
+      .flush()
+      .catch((thrown: unknown) =>
+        logger.error({ err: describeError(thrown) }, 'last writes could not be stored before stopping'),
+      );
     committer.close();
     loop.close();
     await store.close();

@@ -68,9 +68,7 @@ Examples:
  * $ heartbeat agent --hub http://hub:8900 --key $KEY --service billing --health-url http://127.0.0.1:8080/health
  */
 export const agentCommand: CommandRegistrar = (program, context) => {
-  // The program's `--version` would otherwise be read anywhere on the line and swallow the
-  // agent's own `--version <v>`: program options go before the command name, command options after.
-  program.enablePositionalOptions();
+  // createProgram enables positional options, so the agent's own `--version <v>` is not the program's.
   return program
     .command('agent')
     .description('push heartbeats to the hub for a service not written in Node (a sidecar)')

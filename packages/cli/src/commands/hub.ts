@@ -36,7 +36,12 @@ export const hubCommand: CommandRegistrar = (program, context) =>
     .option('-s, --store <url>', 'postgres://… to use PostgreSQL instead of SQLite')
     .option('-c, --config <file>', 'a YAML configuration file')
     .option('--log-level <level>', 'trace, debug, info, warn, error or fatal (default info)')
-    .addOption(new Option('--log-format <format>', 'json or pretty (default: pretty on a terminal, else json)').choices(['json', 'pretty']))
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'json or pretty (default: pretty on a terminal, else json)',
+      ).choices(['json', 'pretty']),
+    )
     .addHelpText('after', EXAMPLES)
     .action(async (options: HubCommandOptions) => {
       const loaded = await loadHubConfig({
@@ -51,7 +56,8 @@ export const hubCommand: CommandRegistrar = (program, context) =>
         configFile: options.config,
       });
       const { config } = loaded;
-      const format = options.logFormat ?? (loaded.sources['log.format'] === 'default' ? undefined : config.log.format);
+      const format =
+        options.logFormat ?? (loaded.sources['log.format'] === 'default' ? undefined : config.log.format);
       const logger = createHubLogger(config.log.level, format);
       const hub = await startHub({ config, logger }).catch((thrown: unknown) => {
         logger.fatal({ err: describeError(thrown) }, `the hub could not start: ${describeError(thrown)}`);

@@ -72,7 +72,10 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   const cache = new Map<string, { record: ApiKeyRecord | undefined; until: number }>();
   const adminHash = options.adminKey ? hashSecret(options.adminKey) : undefined;
   if (options.adminKey !== undefined && options.adminKey.length < 16) {
-    throw new HeartbeatError('CONFIGURATION_INVALID', 'HEARTBEAT_ADMIN_KEY must be at least 16 characters; generate one with `openssl rand -base64 32`');
+    throw new HeartbeatError(
+      'CONFIGURATION_INVALID',
+      'HEARTBEAT_ADMIN_KEY must be at least 16 characters; generate one with `openssl rand -base64 32`',
+    );
   }
 
   async function lookup(id: string): Promise<ApiKeyRecord | undefined> {
@@ -92,7 +95,8 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
       if (!match) return undefined;
       const [, id, secret] = match as unknown as [string, string, string];
       const record = await lookup(id);
-      if (!record || record.revokedAt !== null || !sameHash(hashSecret(secret), record.secretHash)) return undefined;
+      if (!record || record.revokedAt !== null || !sameHash(hashSecret(secret), record.secretHash))
+        return undefined;
       const scopes = new Set<Scope>(record.scopes.includes('admin') ? SCOPES : record.scopes);
       return { keyId: record.id, name: record.name, scopes };
     },
@@ -102,7 +106,14 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
         throw new HeartbeatError('VALIDATION_FAILED', 'name must be 1 to 128 characters', { field: 'name' });
       }
       const { id, secret, token } = generateKey();
-      const record: ApiKeyRecord = { id, name, scopes: parseScopes(scopes), secretHash: hashSecret(secret), createdAt: now(), revokedAt: null };
+      const record: ApiKeyRecord = {
+        id,
+        name,
+        scopes: parseScopes(scopes),
+        secretHash: hashSecret(secret),
+        createdAt: now(),
+        revokedAt: null,
+      };
       await store.createKey(record);
       cache.delete(id);
       return { record, token };

@@ -21,7 +21,10 @@ export function checkBasepath(problems: ProblemList, field: string, value: unkno
     return undefined;
   }
   if (!BASEPATH_PATTERN.test(value)) {
-    problems.add(field, `must start with / and use only letters, digits and . _ ~ / - (got ${JSON.stringify(value)})`);
+    problems.add(
+      field,
+      `must start with / and use only letters, digits and . _ ~ / - (got ${JSON.stringify(value)})`,
+    );
     return undefined;
   }
   return normalizeBasepath(value);

@@ -18,7 +18,10 @@ const full = {
   plugins: [{ name: 'flowcontrol', version: '2.1.0', extInfo: { rules: '12' } }],
   extInfo: { zone: 'eu-1' },
   status: 'warning',
-  checks: [{ name: 'db', status: 'ok' }, { name: 'cache', status: 'warning', message: 'slow' }],
+  checks: [
+    { name: 'db', status: 'ok' },
+    { name: 'cache', status: 'warning', message: 'slow' },
+  ],
   basepaths: ['/eni/echo/v1/', '/orders/v2'],
 };
 
@@ -46,12 +49,21 @@ describe('heartbeat validation (SPEC.md §4)', () => {
     const { messages, warnings } = validateHeartbeats(
       [
         { ...minimal, futureField: 1 },
-        { ...minimal, instanceId: 'orders-2', plugins: [{ name: 'p', color: 'red' }], checks: [{ name: 'c', status: 'ok', since: 1 }] },
+        {
+          ...minimal,
+          instanceId: 'orders-2',
+          plugins: [{ name: 'p', color: 'red' }],
+          checks: [{ name: 'c', status: 'ok', since: 1 }],
+        },
       ],
       1000,
     );
     expect(messages).toHaveLength(2);
-    expect(warnings).toEqual(['[0].futureField: unknown field, ignored', '[1].plugins[0].color: unknown field, ignored', '[1].checks[0].since: unknown field, ignored']);
+    expect(warnings).toEqual([
+      '[0].futureField: unknown field, ignored',
+      '[1].plugins[0].color: unknown field, ignored',
+      '[1].checks[0].since: unknown field, ignored',
+    ]);
   });
 
   it.each([
@@ -92,11 +104,19 @@ describe('heartbeat validation (SPEC.md §4)', () => {
 
   it('refuses an empty batch and a batch over the limit, saying what to do', () => {
     expect(() => validateHeartbeats([], 10)).toThrow(/the batch is empty/);
-    expect(() => validateHeartbeats(Array.from({ length: 11 }, () => minimal), 10)).toThrow(/at most 10 are accepted per request — split it/);
+    expect(() =>
+      validateHeartbeats(
+        Array.from({ length: 11 }, () => minimal),
+        10,
+      ),
+    ).toThrow(/at most 10 are accepted per request — split it/);
   });
 
   it('cuts an overlong check message instead of refusing the beat', () => {
-    const { messages, warnings } = validateHeartbeats({ ...minimal, checks: [{ name: 'db', status: 'error', message: 'x'.repeat(5000) }] }, 10);
+    const { messages, warnings } = validateHeartbeats(
+      { ...minimal, checks: [{ name: 'db', status: 'error', message: 'x'.repeat(5000) }] },
+      10,
+    );
     expect(messages[0]!.checks![0]!.message).toHaveLength(1024);
     expect(warnings).toEqual(['checks[0].message: cut to 1024 characters']);
   });

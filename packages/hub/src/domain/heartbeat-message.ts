@@ -54,9 +54,13 @@ export function validateHeartbeats(body: unknown, maxBatch: number): ValidatedHe
   const batch = Array.isArray(body);
   const items = batch ? body : [body];
   if (batch && items.length === 0) {
-    throw new HeartbeatError('VALIDATION_FAILED', 'the batch is empty: send one message or an array of at least one', {
-      field: '',
-    });
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      'the batch is empty: send one message or an array of at least one',
+      {
+        field: '',
+      },
+    );
   }
   if (items.length > maxBatch) {
     throw new HeartbeatError(
@@ -83,7 +87,10 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
   const before = problems.problems.length;
   const instanceId = checkText(problems, field('instanceId'), value.instanceId, 128, { required: true });
   if (instanceId !== undefined && !INSTANCE_ID_PATTERN.test(instanceId)) {
-    problems.add(field('instanceId'), 'must start with a letter or digit and use only letters, digits and . _ ~ : @ -');
+    problems.add(
+      field('instanceId'),
+      'must start with a letter or digit and use only letters, digits and . _ ~ : @ -',
+    );
   }
   const service = checkText(problems, field('service'), value.service, 128, { required: true });
   const message: HeartbeatMessage = { instanceId: instanceId ?? '', service: service ?? '' };
@@ -101,13 +108,17 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
   }
   const interval = checkInteger(problems, field('interval'), value.interval, 1000, 86_400_000);
   if (interval !== undefined) message.interval = interval;
-  const plugins = checkArray(problems, field('plugins'), value.plugins, 256, (entry, f) => checkPlugin(problems, f, entry));
+  const plugins = checkArray(problems, field('plugins'), value.plugins, 256, (entry, f) =>
+    checkPlugin(problems, f, entry),
+  );
   if (plugins) message.plugins = plugins;
   const extInfo = checkStringMap(problems, field('extInfo'), value.extInfo);
   if (extInfo) message.extInfo = extInfo;
   const status = checkEnum(problems, field('status'), value.status, CHECK_STATUSES);
   if (status) message.status = status;
-  const checks = checkArray(problems, field('checks'), value.checks, 256, (entry, f) => checkReportedCheck(problems, f, entry));
+  const checks = checkArray(problems, field('checks'), value.checks, 256, (entry, f) =>
+    checkReportedCheck(problems, f, entry),
+  );
   if (checks) message.checks = checks;
   const basepaths = checkArray(problems, field('basepaths'), value.basepaths, 256, (entry, f) =>
     checkBasepath(problems, f, entry),
@@ -142,7 +153,10 @@ function checkReportedCheck(problems: ProblemList, at: string, value: unknown): 
   const status = checkEnum(problems, `${at}.status`, value.status, CHECK_STATUSES);
   if (status === undefined && value.status === undefined) problems.add(`${at}.status`, 'is required');
   // A long message (a stack trace, say) is cut rather than refused: the beat itself matters more.
-  const raw = typeof value.message === 'string' && value.message.length > 1024 ? value.message.slice(0, 1024) : value.message;
+  const raw =
+    typeof value.message === 'string' && value.message.length > 1024
+      ? value.message.slice(0, 1024)
+      : value.message;
   if (raw !== value.message) problems.warn(`${at}.message: cut to 1024 characters`);
   const message = checkText(problems, `${at}.message`, raw, 1024);
   warnUnknownFields(problems, at, value, CHECK_FIELDS);

@@ -7,8 +7,23 @@ const message = { instanceId: 'i1', service: 'orders', version: '1.0.0', status:
 describe('instance transitions', () => {
   it('registers an unknown instance', () => {
     const { record, events } = applyBeat(undefined, message, 1000);
-    expect(record).toMatchObject({ state: 'alive', registeredAt: 1000, lastHeartbeatAt: 1000, stateChangedAt: 1000, beats: 1, removedAt: null });
-    expect(events).toEqual([{ at: 1000, kind: 'instance.registered', instanceId: 'i1', service: 'orders', data: { version: '1.0.0', hostName: null, status: 'ok' } }]);
+    expect(record).toMatchObject({
+      state: 'alive',
+      registeredAt: 1000,
+      lastHeartbeatAt: 1000,
+      stateChangedAt: 1000,
+      beats: 1,
+      removedAt: null,
+    });
+    expect(events).toEqual([
+      {
+        at: 1000,
+        kind: 'instance.registered',
+        instanceId: 'i1',
+        service: 'orders',
+        data: { version: '1.0.0', hostName: null, status: 'ok' },
+      },
+    ]);
   });
 
   it('renews an alive instance quietly, keeping since-when', () => {
@@ -22,7 +37,10 @@ describe('instance transitions', () => {
     const alive = applyBeat(undefined, message, 1000).record;
     const lost = expireLease(alive, 61_000, 60_000);
     expect(lost.record).toMatchObject({ state: 'lost', stateChangedAt: 61_000 });
-    expect(lost.events[0]).toMatchObject({ kind: 'instance.lost', data: { silentForMs: 60_000, validTimeMs: 60_000 } });
+    expect(lost.events[0]).toMatchObject({
+      kind: 'instance.lost',
+      data: { silentForMs: 60_000, validTimeMs: 60_000 },
+    });
     const back = applyBeat(lost.record, message, 70_000);
     expect(back.record).toMatchObject({ state: 'alive', stateChangedAt: 70_000, registeredAt: 1000 });
     expect(back.events[0]).toMatchObject({ kind: 'instance.recovered', data: { lostForMs: 9000 } });
@@ -30,9 +48,26 @@ describe('instance transitions', () => {
 
   it('notes a change of reported health with the failing checks', () => {
     const alive = applyBeat(undefined, message, 1000).record;
-    const { events } = applyBeat(alive, { ...message, status: 'error', checks: [{ name: 'db', status: 'error', message: 'down' }, { name: 'x', status: 'ok' }] }, 2000);
+    const { events } = applyBeat(
+      alive,
+      {
+        ...message,
+        status: 'error',
+        checks: [
+          { name: 'db', status: 'error', message: 'down' },
+          { name: 'x', status: 'ok' },
+        ],
+      },
+      2000,
+    );
     expect(events).toEqual([
-      { at: 2000, kind: 'instance.health_changed', instanceId: 'i1', service: 'orders', data: { from: 'ok', to: 'error', failing: [{ name: 'db', status: 'error', message: 'down' }] } },
+      {
+        at: 2000,
+        kind: 'instance.health_changed',
+        instanceId: 'i1',
+        service: 'orders',
+        data: { from: 'ok', to: 'error', failing: [{ name: 'db', status: 'error', message: 'down' }] },
+      },
     ]);
   });
 
@@ -40,17 +75,26 @@ describe('instance transitions', () => {
     const alive = applyBeat(undefined, message, 1000).record;
     const stopped = stopInstance(alive, 5000);
     expect(stopped.record.state).toBe('stopped');
-    expect(stopped.events[0]).toMatchObject({ kind: 'instance.stopped', data: { from: 'alive', reason: 'goodbye' } });
+    expect(stopped.events[0]).toMatchObject({
+      kind: 'instance.stopped',
+      data: { from: 'alive', reason: 'goodbye' },
+    });
     expect(stopInstance(stopped.record, 6000).events).toEqual([]);
     const again = applyBeat(stopped.record, message, 9000);
-    expect(again.events[0]).toMatchObject({ kind: 'instance.registered', data: { previousState: 'stopped' } });
+    expect(again.events[0]).toMatchObject({
+      kind: 'instance.registered',
+      data: { previousState: 'stopped' },
+    });
   });
 
   it('removes after retention and treats a later beat as a new registration', () => {
     const lost = expireLease(applyBeat(undefined, message, 1000).record, 61_000, 60_000).record;
     const removed = removeInstance(lost, 661_000);
     expect(removed.record.removedAt).toBe(661_000);
-    expect(removed.events[0]).toMatchObject({ kind: 'instance.removed', data: { state: 'lost', inStateForMs: 600_000 } });
+    expect(removed.events[0]).toMatchObject({
+      kind: 'instance.removed',
+      data: { state: 'lost', inStateForMs: 600_000 },
+    });
     const reborn = applyBeat(removed.record as InstanceRecord, message, 700_000);
     expect(reborn.record).toMatchObject({ registeredAt: 700_000, beats: 1, removedAt: null });
     expect(reborn.events[0]!.kind).toBe('instance.registered');

@@ -130,6 +130,8 @@ function registrationData(message: HeartbeatMessage): Record<string, unknown> {
   };
 }
 
-function failingChecks(message: HeartbeatMessage): Array<{ name: string; status: CheckStatus; message?: string }> {
+function failingChecks(
+  message: HeartbeatMessage,
+): Array<{ name: string; status: CheckStatus; message?: string }> {
   return (message.checks ?? []).filter((check) => check.status !== 'ok');
 }

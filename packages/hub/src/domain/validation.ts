@@ -55,11 +55,14 @@ export function checkText(
     problems.add(field, `must be a string, not ${typeName(value)}`);
     return undefined;
   }
-  if (value.length < minLength) problems.add(field, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
-  else if (value.length > maxLength) problems.add(field, `must be at most ${maxLength} characters (got ${value.length})`);
+  if (value.length < minLength)
+    problems.add(field, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
+  else if (value.length > maxLength)
+    problems.add(field, `must be at most ${maxLength} characters (got ${value.length})`);
   // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
   else if (/[\u0000-\u001f\u007f]/.test(value)) problems.add(field, 'must not contain control characters');
-  else if (!value.isWellFormed()) problems.add(field, 'must be well-formed Unicode (a lone surrogate was sent)');
+  else if (!value.isWellFormed())
+    problems.add(field, 'must be well-formed Unicode (a lone surrogate was sent)');
   else return value;
   return undefined;
 }
@@ -139,10 +142,14 @@ export function checkStringMap(
   }
   const map: Record<string, string> = {};
   for (const [key, entry] of entries) {
-    if (key.length > maxKeyLength) problems.add(`${field}.${key.slice(0, 32)}…`, `key must be at most ${maxKeyLength} characters`);
-    else if (typeof entry !== 'string') problems.add(`${field}.${key}`, `must be a string, not ${typeName(entry)}`);
-    else if (!storable(key) || !storable(entry)) problems.add(`${field}.${key}`, 'must not contain NUL characters or lone surrogates');
-    else if (entry.length > maxValueLength) problems.add(`${field}.${key}`, `must be at most ${maxValueLength} characters`);
+    if (key.length > maxKeyLength)
+      problems.add(`${field}.${key.slice(0, 32)}…`, `key must be at most ${maxKeyLength} characters`);
+    else if (typeof entry !== 'string')
+      problems.add(`${field}.${key}`, `must be a string, not ${typeName(entry)}`);
+    else if (!storable(key) || !storable(entry))
+      problems.add(`${field}.${key}`, 'must not contain NUL characters or lone surrogates');
+    else if (entry.length > maxValueLength)
+      problems.add(`${field}.${key}`, `must be at most ${maxValueLength} characters`);
     else map[key] = entry;
   }
   return map;

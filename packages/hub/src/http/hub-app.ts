@@ -30,26 +30,38 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
   const prefix = hub.config.server.routePrefix.replace(/\/+$/, '');
   const { publicRead } = hub.config.auth;
 
-  async function authorize(request: IncomingMessage, route: Route, query: URLSearchParams): Promise<Principal | undefined> {
+  async function authorize(
+    request: IncomingMessage,
+    route: Route,
+    query: URLSearchParams,
+  ): Promise<Principal | undefined> {
     if (route.scope === 'public') return undefined;
     const header = request.headers.authorization;
     let token: string | undefined;
     if (header !== undefined) {
       const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!bearer) throw new HeartbeatError('UNAUTHENTICATED', 'send the key as "Authorization: Bearer <key>"');
+      if (!bearer)
+        throw new HeartbeatError('UNAUTHENTICATED', 'send the key as "Authorization: Bearer <key>"');
       token = bearer[1];
     } else if (route.keyInQuery) {
       token = query.get('key') ?? undefined;
     }
     if (token === undefined) {
       if (route.scope === 'read' && publicRead) return undefined;
-      throw new HeartbeatError('UNAUTHENTICATED', `this needs a key with the ${route.scope} scope: send "Authorization: Bearer <key>"`, {
-        scope: route.scope,
-      });
+      throw new HeartbeatError(
+        'UNAUTHENTICATED',
+        `this needs a key with the ${route.scope} scope: send "Authorization: Bearer <key>"`,
+        {
+          scope: route.scope,
+        },
+      );
     }
     const principal = await hub.keys.authenticate(token);
     if (!principal) {
-      throw new HeartbeatError('UNAUTHENTICATED', 'the key is unknown or revoked; create one with `heartbeat keys create`');
+      throw new HeartbeatError(
+        'UNAUTHENTICATED',
+        'the key is unknown or revoked; create one with `heartbeat keys create`',
+      );
     }
     if (!principal.scopes.has(route.scope) && !(route.scope === 'read' && publicRead)) {
       throw new HeartbeatError('FORBIDDEN', `the key "${principal.name}" lacks the ${route.scope} scope`, {
@@ -72,7 +84,13 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     const found = match(request.method ?? 'GET', path);
     if (!found) throw notFound(path);
     const principal = await authorize(request, found.route, query);
-    const result: RouteResult = await found.route.handle({ request, response, params: found.params, query, principal });
+    const result: RouteResult = await found.route.handle({
+      request,
+      response,
+      params: found.params,
+      query,
+      principal,
+    });
     if (result === 'handled') return;
     if (result.status === 204) sendNoContent(response);
     else sendJson(response, result.status, result.body, result.headers);

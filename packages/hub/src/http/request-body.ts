@@ -11,9 +11,13 @@ import { HeartbeatError } from '@heartbeat/sdk';
 export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
   if (type !== undefined && type !== 'application/json' && !type.endsWith('+json')) {
-    throw new HeartbeatError('UNSUPPORTED_MEDIA_TYPE', `send JSON with Content-Type: application/json, not ${type}`, {
-      contentType: type,
-    });
+    throw new HeartbeatError(
+      'UNSUPPORTED_MEDIA_TYPE',
+      `send JSON with Content-Type: application/json, not ${type}`,
+      {
+        contentType: type,
+      },
+    );
   }
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -22,14 +26,20 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
   }
   const text = await readText(request, decoderFor(request.headers['content-encoding']), maxBytes);
   if (text.length === 0) {
-    throw new HeartbeatError('INVALID_JSON', 'the request body is empty; send a JSON document', { field: '(body)' });
+    throw new HeartbeatError('INVALID_JSON', 'the request body is empty; send a JSON document', {
+      field: '(body)',
+    });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (thrown) {
-    throw new HeartbeatError('INVALID_JSON', `the request body is not valid JSON: ${(thrown as Error).message}`, {
-      field: '(body)',
-    });
+    throw new HeartbeatError(
+      'INVALID_JSON',
+      `the request body is not valid JSON: ${(thrown as Error).message}`,
+      {
+        field: '(body)',
+      },
+    );
   }
 }
 
@@ -48,13 +58,21 @@ function decoderFor(encoding: string | undefined): Transform | undefined {
     case 'br':
       return createBrotliDecompress();
     default:
-      throw new HeartbeatError('UNSUPPORTED_MEDIA_TYPE', `Content-Encoding ${value} is not supported; use gzip or none`, {
-        contentEncoding: value,
-      });
+      throw new HeartbeatError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Encoding ${value} is not supported; use gzip or none`,
+        {
+          contentEncoding: value,
+        },
+      );
   }
 }
 
-function readText(request: IncomingMessage, decoder: Transform | undefined, maxBytes: number): Promise<string> {
+function readText(
+  request: IncomingMessage,
+  decoder: Transform | undefined,
+  maxBytes: number,
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const source = decoder ? request.pipe(decoder) : request;
     const chunks: Buffer[] = [];
@@ -76,7 +94,11 @@ function readText(request: IncomingMessage, decoder: Transform | undefined, maxB
         if (rawSize > maxBytes) fail(tooLarge(maxBytes));
       });
       decoder.on('error', (error: Error) =>
-        fail(new HeartbeatError('INVALID_JSON', `the request body could not be decompressed: ${error.message}`, { field: '(body)' })),
+        fail(
+          new HeartbeatError('INVALID_JSON', `the request body could not be decompressed: ${error.message}`, {
+            field: '(body)',
+          }),
+        ),
       );
     }
     source.on('data', (chunk: Buffer) => {

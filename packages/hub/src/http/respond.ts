@@ -3,7 +3,12 @@ import { HeartbeatError, toHeartbeatError, type Logger } from '@heartbeat/sdk';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
-export function sendJson(response: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+export function sendJson(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): void {
   const text = JSON.stringify(body);
   response.writeHead(status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers });
   response.end(text);
@@ -15,9 +20,15 @@ export function sendNoContent(response: ServerResponse): void {
 }
 
 /** Answers with the JSON error shape of SPEC.md §6; unexpected errors are logged and answered 500. */
-export function sendError(response: ServerResponse, thrown: unknown, logger: Logger, context: object = {}): void {
+export function sendError(
+  response: ServerResponse,
+  thrown: unknown,
+  logger: Logger,
+  context: object = {},
+): void {
   const error = toHeartbeatError(thrown);
-  if (error.code === 'INTERNAL') logger.error({ ...context, err: error.cause ?? error }, 'request failed unexpectedly');
+  if (error.code === 'INTERNAL')
+    logger.error({ ...context, err: error.cause ?? error }, 'request failed unexpectedly');
   const headers: Record<string, string> = {};
   if (error.code === 'UNAUTHENTICATED') headers['www-authenticate'] = 'Bearer realm="heartbeat"';
   if (error.code === 'UNAVAILABLE' || error.code === 'RATE_LIMITED') headers['retry-after'] = '1';

@@ -82,10 +82,14 @@ export function createRouter(routes: readonly Route[]) {
     }
     if (allowed.length > 0) {
       if (allowed.includes('GET')) allowed.push('HEAD');
-      throw new HeartbeatError('METHOD_NOT_ALLOWED', `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`, {
-        method,
-        allowed,
-      });
+      throw new HeartbeatError(
+        'METHOD_NOT_ALLOWED',
+        `${method} is not allowed on ${path}; use ${allowed.join(' or ')}`,
+        {
+          method,
+          allowed,
+        },
+      );
     }
     return undefined;
   };

@@ -1,7 +1,8 @@
 import type { StoredEvent } from '../domain/events.js';
 import type { InstanceRecord } from '../domain/instance.js';
 
-const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+const iso = (ms: number | null | undefined) =>
+  ms === null || ms === undefined ? null : new Date(ms).toISOString();
 
 /** An instance as the API shows it: the hub's view (state, lease, times as ISO 8601) and the agent's message. */
 export function instanceView(record: InstanceRecord, leaseExpiresAt: number | undefined) {

@@ -91,7 +91,8 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       } catch (thrown) {
         requeue(batch.instances, batch.events);
         const reason = describeError(thrown);
-        if (healthy) logger.error({ store: store.location, err: reason }, 'store write failed; retrying with backoff');
+        if (healthy)
+          logger.error({ store: store.location, err: reason }, 'store write failed; retrying with backoff');
         healthy = false;
         lastError = reason;
         const error = new HeartbeatError(
@@ -139,7 +140,10 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       if (!healthy) {
         // Fail fast while the store is down: the data stays queued for the retry.
         return Promise.reject(
-          new HeartbeatError('UNAVAILABLE', `the hub cannot write to its store right now (${lastError ?? 'unknown'}); retry shortly`),
+          new HeartbeatError(
+            'UNAVAILABLE',
+            `the hub cannot write to its store right now (${lastError ?? 'unknown'}); retry shortly`,
+          ),
         );
       }
       return new Promise<void>((resolve, reject) => {

@@ -230,7 +230,12 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     const event: NewEvent = {
       at,
       kind: 'hub.self_preservation_entered',
-      data: { alive: silence.alive, silent: silence.overdue, ratio: policy.ratio, minInstances: policy.minInstances },
+      data: {
+        alive: silence.alive,
+        silent: silence.overdue,
+        ratio: policy.ratio,
+        minInstances: policy.minInstances,
+      },
     };
     persist([], [event]).catch(logPersistFailure);
     selfPreservationTimer = setInterval(checkSelfPreservation, SELF_PRESERVATION_CHECK_MS);
@@ -269,7 +274,9 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
 
   function sorted(): string[] {
     sortedIds ??= [...instances.values()]
-      .sort((a, b) => (a.service === b.service ? compare(a.instanceId, b.instanceId) : compare(a.service, b.service)))
+      .sort((a, b) =>
+        a.service === b.service ? compare(a.instanceId, b.instanceId) : compare(a.service, b.service),
+      )
       .map((record) => record.instanceId);
     return sortedIds;
   }
@@ -315,7 +322,9 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     async goodbye(instanceId) {
       const record = instances.get(instanceId);
       if (!record) {
-        throw new HeartbeatError('NOT_FOUND', `no instance "${instanceId}" in the live registry`, { instanceId });
+        throw new HeartbeatError('NOT_FOUND', `no instance "${instanceId}" in the live registry`, {
+          instanceId,
+        });
       }
       const transition = stopInstance(record, now());
       if (transition.events.length > 0) {
@@ -372,7 +381,9 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
         summary.instances.total++;
         if (record.unconfirmed) summary.instances.unconfirmed++;
         if (record.state === 'alive' && record.message.status) {
-          summary.health = summary.health ? worseStatus(summary.health, record.message.status) : record.message.status;
+          summary.health = summary.health
+            ? worseStatus(summary.health, record.message.status)
+            : record.message.status;
         }
         const version = record.message.version ?? 'unknown';
         summary.versionCounts.set(version, (summary.versionCounts.get(version) ?? 0) + 1);
@@ -395,7 +406,11 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     },
 
     get selfPreservation() {
-      return { active: selfPreservationSince !== null, since: selfPreservationSince, unconfirmed: unconfirmed.size };
+      return {
+        active: selfPreservationSince !== null,
+        since: selfPreservationSince,
+        unconfirmed: unconfirmed.size,
+      };
     },
 
     stop() {
@@ -412,7 +427,14 @@ function compare(a: string, b: string): number {
 
 function searchText(record: InstanceRecord): string {
   const { message } = record;
-  return [record.instanceId, record.service, message.hostName, message.version, message.appName, ...(message.ip ?? [])]
+  return [
+    record.instanceId,
+    record.service,
+    message.hostName,
+    message.version,
+    message.appName,
+    ...(message.ip ?? []),
+  ]
     .filter(Boolean)
     .join('\u0000')
     .toLowerCase();
@@ -431,9 +453,13 @@ function decodeCursor(cursor: string, matches: readonly InstanceRecord[]): numbe
     key = undefined;
   }
   if (!Array.isArray(key) || key.length !== 2 || typeof key[0] !== 'string' || typeof key[1] !== 'string') {
-    throw new HeartbeatError('VALIDATION_FAILED', 'cursor is not one this hub gave out; start again without it', {
-      field: 'cursor',
-    });
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      'cursor is not one this hub gave out; start again without it',
+      {
+        field: 'cursor',
+      },
+    );
   }
   const [service, instanceId] = key as [string, string];
   // First item strictly after the cursor's key.
@@ -442,7 +468,8 @@ function decodeCursor(cursor: string, matches: readonly InstanceRecord[]): numbe
   while (low < high) {
     const mid = (low + high) >> 1;
     const item = matches[mid]!;
-    const order = item.service === service ? compare(item.instanceId, instanceId) : compare(item.service, service);
+    const order =
+      item.service === service ? compare(item.instanceId, instanceId) : compare(item.service, service);
     if (order <= 0) low = mid + 1;
     else high = mid;
   }

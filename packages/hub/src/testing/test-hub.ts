@@ -26,18 +26,32 @@ export interface TestHub {
   url: string;
   dataDir: string;
   /** Calls the API; `key` defaults to the admin key (pass null for none). */
-  api(method: string, path: string, options?: { body?: unknown; raw?: string | Buffer; key?: string | null; headers?: Record<string, string>; gzip?: boolean }): Promise<ApiAnswer>;
+  api(
+    method: string,
+    path: string,
+    options?: {
+      body?: unknown;
+      raw?: string | Buffer;
+      key?: string | null;
+      headers?: Record<string, string>;
+      gzip?: boolean;
+    },
+  ): Promise<ApiAnswer>;
   beat(messages: unknown, key?: string | null): Promise<ApiAnswer>;
   stop(): Promise<void>;
 }
 
 /** Starts a real hub on 127.0.0.1 with a fresh SQLite file (or the given store), quiet logs. */
-export async function startTestHub(overrides: Overrides = {}, options: { store?: string } = {}): Promise<TestHub> {
+export async function startTestHub(
+  overrides: Overrides = {},
+  options: { store?: string } = {},
+): Promise<TestHub> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heartbeat-hub-test-'));
   const { config } = await loadHubConfig({ flags: { port: 0, host: '127.0.0.1', data: dataDir }, env: {} });
   for (const [key, value] of Object.entries(overrides)) {
     const target = config[key as keyof HubConfig];
-    if (value && typeof value === 'object' && target && typeof target === 'object') Object.assign(target, value);
+    if (value && typeof value === 'object' && target && typeof target === 'object')
+      Object.assign(target, value);
     else (config as unknown as Record<string, unknown>)[key] = value;
   }
   if (options.store) config.store = options.store;
@@ -88,7 +102,10 @@ export async function startTestHub(overrides: Overrides = {}, options: { store?:
 }
 
 /** Polls until `check` returns a truthy value or the time runs out. */
-export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 5000, everyMs = 20 } = {}): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T> | T,
+  { timeoutMs = 5000, everyMs = 20 } = {},
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -98,7 +115,40 @@ export async function eventually<T>(check: () => Promise<T> | T, { timeoutMs = 5
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * A fresh PostgreSQL database for one test (created, and dropped by `drop`), so a hub under test
+ * runs against the real server with nothing left behind.
+ */
+export async function createTempPostgresDatabase(
+  adminUrl: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const { default: pg } = await import('pg');
+  const name = `hb_test_${Math.random().toString(16).slice(2, 14)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.href,
+    async drop() {
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
 }

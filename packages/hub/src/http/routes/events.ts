@@ -53,7 +53,9 @@ export function eventRoutes(hub: HubContext): Route[] {
 function instanceFilter(query: URLSearchParams): string | undefined {
   const instanceId = queryText(query, 'instanceId', 128);
   if (instanceId !== undefined && !INSTANCE_ID_PATTERN.test(instanceId)) {
-    throw new HeartbeatError('VALIDATION_FAILED', 'instanceId has characters no instance id can have', { field: 'instanceId' });
+    throw new HeartbeatError('VALIDATION_FAILED', 'instanceId has characters no instance id can have', {
+      field: 'instanceId',
+    });
   }
   return instanceId;
 }
@@ -63,9 +65,13 @@ function lastEventId(header: string | string[] | undefined, param: string | null
   if (raw === undefined || raw === '') return undefined;
   const id = Number(raw);
   if (!Number.isSafeInteger(id) || id < 0) {
-    throw new HeartbeatError('VALIDATION_FAILED', `Last-Event-ID must be an event id (got ${JSON.stringify(raw)})`, {
-      field: 'Last-Event-ID',
-    });
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      `Last-Event-ID must be an event id (got ${JSON.stringify(raw)})`,
+      {
+        field: 'Last-Event-ID',
+      },
+    );
   }
   return id;
 }
@@ -91,7 +97,8 @@ async function streamEvents(hub: HubContext, response: ServerResponse, filter: S
   });
   response.write('retry: 2000\n\n');
   const matches = (event: StoredEvent) =>
-    (!filter.kinds || filter.kinds.includes(event.kind)) && (!filter.instanceId || event.instanceId === filter.instanceId);
+    (!filter.kinds || filter.kinds.includes(event.kind)) &&
+    (!filter.instanceId || event.instanceId === filter.instanceId);
   let sentUpTo = filter.resumeFrom ?? Number.MAX_SAFE_INTEGER;
   let held: StoredEvent[] | undefined = [];
   let closed = false;
@@ -104,7 +111,10 @@ async function streamEvents(hub: HubContext, response: ServerResponse, filter: S
       response.write(`id: ${event.id}\nevent: ${event.kind}\ndata: ${JSON.stringify(eventView(event))}\n\n`);
     }
     if (response.writableLength > MAX_BUFFERED_BYTES) {
-      hub.logger.warn({ buffered: response.writableLength }, 'event stream client too slow; closing it (it resumes with Last-Event-ID)');
+      hub.logger.warn(
+        { buffered: response.writableLength },
+        'event stream client too slow; closing it (it resumes with Last-Event-ID)',
+      );
       response.destroy();
     }
   };
@@ -127,7 +137,12 @@ async function streamEvents(hub: HubContext, response: ServerResponse, filter: S
     if (filter.resumeFrom === undefined) sentUpTo = await hub.store.lastEventId();
     else {
       for (;;) {
-        const page = await hub.store.listEvents({ afterId: sentUpTo, kinds: filter.kinds, instanceId: filter.instanceId, limit: BACKLOG_PAGE });
+        const page = await hub.store.listEvents({
+          afterId: sentUpTo,
+          kinds: filter.kinds,
+          instanceId: filter.instanceId,
+          limit: BACKLOG_PAGE,
+        });
         if (closed) return;
         // Filtered pages skip ids; the cursor is the last id read, matching or not.
         const last = page.at(-1);

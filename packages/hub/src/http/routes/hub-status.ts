@@ -17,8 +17,17 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
             version: hub.version,
             startedAt: new Date(hub.startedAt).toISOString(),
             uptimeMs: now - hub.startedAt,
-            store: { kind: hub.store.kind, location: hub.store.location, healthy: hub.committer.healthy, lastError: hub.committer.lastError ?? null },
-            instances: { live: hub.registry.size, validTimeMs: hub.config.instances.validTime, retentionMs: hub.config.instances.retention },
+            store: {
+              kind: hub.store.kind,
+              location: hub.store.location,
+              healthy: hub.committer.healthy,
+              lastError: hub.committer.lastError ?? null,
+            },
+            instances: {
+              live: hub.registry.size,
+              validTimeMs: hub.config.instances.validTime,
+              retentionMs: hub.config.instances.retention,
+            },
             selfPreservation: {
               active: selfPreservation.active,
               since: selfPreservation.since === null ? null : new Date(selfPreservation.since).toISOString(),

@@ -19,7 +19,10 @@ export function instanceRoutes(hub: HubContext): Route[] {
         const body = await readJsonBody(request, config.ingest.maxBodyBytes);
         const { messages, warnings } = validateHeartbeats(body, config.ingest.maxBatch);
         await registry.ingest(messages);
-        return { status: 200, body: { accepted: messages.length, warnings, validTime: config.instances.validTime } };
+        return {
+          status: 200,
+          body: { accepted: messages.length, warnings, validTime: config.instances.validTime },
+        };
       },
     },
     {
@@ -47,7 +50,9 @@ export function instanceRoutes(hub: HubContext): Route[] {
         return {
           status: 200,
           body: {
-            items: page.items.map((record) => instanceView(record, registry.leaseExpiresAt(record.instanceId))),
+            items: page.items.map((record) =>
+              instanceView(record, registry.leaseExpiresAt(record.instanceId)),
+            ),
             total: page.total,
             nextCursor: page.nextCursor,
           },
@@ -62,7 +67,9 @@ export function instanceRoutes(hub: HubContext): Route[] {
         const instanceId = checkInstanceId(params.instanceId);
         const record = registry.get(instanceId) ?? (await hub.store.getInstance(instanceId));
         if (!record) {
-          throw new HeartbeatError('NOT_FOUND', `no instance "${instanceId}", live or in history`, { instanceId });
+          throw new HeartbeatError('NOT_FOUND', `no instance "${instanceId}", live or in history`, {
+            instanceId,
+          });
         }
         return { status: 200, body: instanceView(record, registry.leaseExpiresAt(instanceId)) };
       },

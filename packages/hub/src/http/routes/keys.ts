@@ -34,13 +34,19 @@ export function keyRoutes(hub: HubContext): Route[] {
       async handle({ request }) {
         const body = await readJsonBody(request, 16 * 1024);
         if (!isPlainObject(body)) {
-          throw new HeartbeatError('VALIDATION_FAILED', 'send {"name": "…", "scopes": ["ingest"]}', { field: '(body)' });
+          throw new HeartbeatError('VALIDATION_FAILED', 'send {"name": "…", "scopes": ["ingest"]}', {
+            field: '(body)',
+          });
         }
         const unknown = Object.keys(body).filter((key) => key !== 'name' && key !== 'scopes');
         const { record, token } = await hub.keys.create(String(body.name ?? ''), parseScopes(body.scopes));
         return {
           status: 201,
-          body: { ...keyView(record), key: token, warnings: unknown.map((key) => `${key}: unknown field, ignored`) },
+          body: {
+            ...keyView(record),
+            key: token,
+            warnings: unknown.map((key) => `${key}: unknown field, ignored`),
+          },
         };
       },
     },
@@ -50,7 +56,8 @@ export function keyRoutes(hub: HubContext): Route[] {
       scope: 'admin',
       async handle({ params }) {
         const revoked = await hub.keys.revoke(params.id ?? '');
-        if (!revoked) throw new HeartbeatError('NOT_FOUND', `no active key "${params.id ?? ''}"`, { id: params.id });
+        if (!revoked)
+          throw new HeartbeatError('NOT_FOUND', `no active key "${params.id ?? ''}"`, { id: params.id });
         return { status: 204 };
       },
     },
