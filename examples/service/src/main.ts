@@ -4,9 +4,12 @@
  * database as a dependency, a non-critical Redis check, graceful shutdown, and every health format.
  *
  *   PORT=8080 DATABASE_URL=postgres://… REDIS_URL=redis://… npm run example
+ *
+ * With HEARTBEAT_HUB (and HEARTBEAT_KEY, a key with the ingest scope) it also pushes heartbeats to
+ * a Heartbeat hub, with its health, and says goodbye when it stops.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createHealth, nodeHttpListener, postgresCheck, redisCheck } from '@heartbeat/sdk';
+import { createHealth, createHubAgent, nodeHttpListener, postgresCheck, redisCheck } from '@heartbeat/sdk';
 import { pino } from 'pino';
 
 const port = Number(process.env.PORT ?? 8080);
@@ -45,6 +48,22 @@ function app(request: IncomingMessage, response: ServerResponse): void {
     return json(201, order);
   }
   json(404, { error: { code: 'NOT_FOUND', message: `nothing is served at ${request.url ?? '/'}` } });
+}
+
+// Push heartbeats to a hub when one is named. The agent joins the shutdown sequence: goodbye on SIGTERM.
+if (process.env.HEARTBEAT_HUB) {
+  const agent = createHubAgent({
+    hub: process.env.HEARTBEAT_HUB,
+    key: process.env.HEARTBEAT_KEY,
+    service: 'orders',
+    health,
+    logger,
+    interval: process.env.HEARTBEAT_INTERVAL ?? '30s',
+    metadata: { appName: 'orders-example', basepaths: ['/orders'] },
+    plugins: [{ name: 'orders-book', version: '1.0.0' }],
+  });
+  agent.setExtInfo(() => ({ orders: String(orders.length) }));
+  agent.start();
 }
 
 const server = createServer(nodeHttpListener(health, app));

@@ -87,6 +87,7 @@ export async function startHub({
         : `file://${store.location.startsWith('/') ? '' : '/'}${store.location}`,
     componentType: 'datastore',
     timeout: '2s',
+    cache: '250ms',
     run: async () => {
       if (!storeReady) return { status: 'error', message: storeProblem };
       await store.ping();
