@@ -25,7 +25,7 @@ async function startExample(env: Record<string, string>): Promise<{ base: string
   children.push(child);
   await new Promise<void>((resolve, reject) => {
     let output = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('listening on')) resolve();
     });

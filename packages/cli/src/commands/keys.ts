@@ -1,4 +1,4 @@
-import { Option } from 'commander';
+import { Option, type Command } from 'commander';
 import { HeartbeatError } from '@heartbeat/sdk';
 import { createKeyRing, loadHubConfig, openStore, SCOPES, type Scope } from '@heartbeat/hub';
 import type { CliContext, CommandRegistrar } from '../program.js';
@@ -94,11 +94,11 @@ export const keysCommand: CommandRegistrar = (program, context) => {
   return keys;
 };
 
-function withStoreOptions<T extends import('commander').Command>(command: T): T {
+function withStoreOptions(command: Command): Command {
   return command
     .option('-d, --data <dir>', 'the hub’s data directory (default ./data)')
     .option('-s, --store <url>', 'postgres://… when the hub uses PostgreSQL')
-    .option('-c, --config <file>', 'the hub’s YAML configuration file') as T;
+    .option('-c, --config <file>', 'the hub’s YAML configuration file');
 }
 
 async function withKeyRing(

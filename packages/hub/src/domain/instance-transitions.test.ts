@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { InstanceRecord } from './instance.js';
 import { applyBeat, expireLease, removeInstance, stopInstance } from './instance-transitions.js';
 
 const message = { instanceId: 'i1', service: 'orders', version: '1.0.0', status: 'ok' as const };
@@ -95,7 +94,7 @@ describe('instance transitions', () => {
       kind: 'instance.removed',
       data: { state: 'lost', inStateForMs: 600_000 },
     });
-    const reborn = applyBeat(removed.record as InstanceRecord, message, 700_000);
+    const reborn = applyBeat(removed.record, message, 700_000);
     expect(reborn.record).toMatchObject({ registeredAt: 700_000, beats: 1, removedAt: null });
     expect(reborn.events[0]!.kind).toBe('instance.registered');
   });

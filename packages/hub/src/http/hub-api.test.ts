@@ -16,7 +16,7 @@ const backends = [
   {
     name: 'SQLite',
     enabled: true,
-    database: async () => ({ url: undefined as string | undefined, drop: async () => {} }),
+    database: () => Promise.resolve({ url: undefined as string | undefined, drop: () => Promise.resolve() }),
   },
   { name: 'PostgreSQL', enabled: postgresUp, database: () => createTempPostgresDatabase(POSTGRES_URL) },
 ];

@@ -25,8 +25,8 @@ export async function spawnHub(args: string[], env: Record<string, string> = {})
     },
   );
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
     child.once('exit', (code, signal) => resolve(code ?? signal)),
   );
@@ -39,8 +39,8 @@ export async function spawnHub(args: string[], env: Record<string, string> = {})
         resolve(match[1]!);
       }
     };
-    child.stdout!.on('data', look);
-    child.stderr!.on('data', look);
+    child.stdout.on('data', look);
+    child.stderr.on('data', look);
     void exited.then((code) => {
       clearTimeout(timer);
       reject(new Error(`the hub exited (${String(code)}) before listening:\n${output}`));

@@ -76,7 +76,7 @@ export async function startTestHub(
         ...(key !== null && { authorization: `Bearer ${key}` }),
         ...headers,
       },
-      body: payload,
+      body: typeof payload === 'string' || payload === undefined ? payload : new Uint8Array(payload),
     });
     const text = await response.text();
     let parsed: unknown;
@@ -103,7 +103,7 @@ export async function startTestHub(
 
 /** Polls until `check` returns a truthy value or the time runs out. */
 export async function eventually<T>(
-  check: () => Promise<T> | T,
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
   { timeoutMs = 5000, everyMs = 20 } = {},
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -116,7 +116,9 @@ export async function eventually<T>(
       last = error;
     }
     if (Date.now() > deadline)
-      throw new Error(`condition not met within ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
+      throw new Error(
+        `condition not met within ${timeoutMs}ms${last instanceof Error ? `: ${last.message}` : ''}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

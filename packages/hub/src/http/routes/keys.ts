@@ -39,7 +39,10 @@ export function keyRoutes(hub: HubContext): Route[] {
           });
         }
         const unknown = Object.keys(body).filter((key) => key !== 'name' && key !== 'scopes');
-        const { record, token } = await hub.keys.create(String(body.name ?? ''), parseScopes(body.scopes));
+        const { record, token } = await hub.keys.create(
+          typeof body.name === 'string' ? body.name : '',
+          parseScopes(body.scopes),
+        );
         return {
           status: 201,
           body: {
