@@ -1,46 +1,15 @@
-import type { CheckStatus } from '@heartbeat/sdk';
+import type { HeartbeatMessage } from '@heartbeat/sdk';
 
 /** Where an instance stands (SPEC.md §4). */
 export type InstanceState = 'alive' | 'lost' | 'stopped';
 
 export const INSTANCE_STATES: readonly InstanceState[] = ['alive', 'lost', 'stopped'];
 
-/** A plugin an instance carries, as Sermant reports it. */
-export interface PluginInfo {
-  name: string;
-  version?: string;
-  extInfo?: Record<string, string>;
-}
-
-/** One check of the instance's own health, as its SDK reported it. */
-export interface ReportedCheck {
-  name: string;
-  status: CheckStatus;
-  message?: string;
-}
-
-/** A heartbeat message as an agent pushes it (SPEC.md §4), after validation. */
-export interface HeartbeatMessage {
-  instanceId: string;
-  service: string;
-  appName?: string;
-  appType?: string;
-  artifact?: string;
-  hostName?: string;
-  version?: string;
-  ip?: string[];
-  processId?: number;
-  /** Epoch ms, as the agent's clock said; the hub keeps its own receive time too. */
-  heartbeatTime?: number;
-  lastHeartbeatTime?: number;
-  /** The cadence the agent promises, in ms. */
-  interval?: number;
-  plugins?: PluginInfo[];
-  extInfo?: Record<string, string>;
-  status?: CheckStatus;
-  checks?: ReportedCheck[];
-  basepaths?: string[];
-}
+/**
+ * The wire format (SPEC.md §4) is the SDK agent's: one definition for the sender and the receiver.
+ * The hub receives these after `validateHeartbeats` has checked every field.
+ */
+export type { HeartbeatMessage, PluginInfo, ReportedCheck } from '@heartbeat/sdk';
 
 /** What the hub knows of one instance: its latest message and its lease. */
 export interface InstanceRecord {

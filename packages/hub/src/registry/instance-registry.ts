@@ -167,11 +167,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
           unconfirmed.set(id, at + validTimeMs);
           records.push(kept);
         } else {
-          const transition = expireLease(record, at, validTimeMs);
-          instances.set(id, transition.record);
-          retention.set(id, at + retentionMs);
-          records.push(transition.record);
-          events.push(...transition.events);
+          declareLost(record, at, records, events);
         }
       }
       persist(records, events).catch(logPersistFailure);
@@ -179,6 +175,20 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
       armRetention();
     }
     armLeases();
+  }
+
+  /** The lease ran out and the hub does not suspect itself: lost, and removed after retention. */
+  function declareLost(
+    record: InstanceRecord,
+    at: number,
+    records: InstanceRecord[],
+    events: NewEvent[],
+  ): void {
+    const transition = expireLease(record, at, validTimeMs);
+    instances.set(record.instanceId, transition.record);
+    retention.set(record.instanceId, at + retentionMs);
+    records.push(transition.record);
+    events.push(...transition.events);
   }
 
   function onUnconfirmedDue(): void {
@@ -193,11 +203,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
         unconfirmed.set(id, at + validTimeMs); // still suspect: wait one more valid time
         continue;
       }
-      const transition = expireLease(record, at, validTimeMs);
-      instances.set(id, transition.record);
-      retention.set(id, at + retentionMs);
-      records.push(transition.record);
-      events.push(...transition.events);
+      declareLost(record, at, records, events);
     }
     if (records.length > 0) persist(records, events).catch(logPersistFailure);
     armUnconfirmed();
