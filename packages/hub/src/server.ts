@@ -171,6 +171,7 @@ export async function startHub({
     logger.info({ reason }, 'hub stopping');
     await health.shutdown(reason); // readiness fails first; the configured delay passes
     clearInterval(prune);
+    events.close();
     await closeHttpServer(server, 5000);
     registry.stop();
     await committer

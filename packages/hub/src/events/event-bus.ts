@@ -5,16 +5,18 @@ export type EventListener = (events: readonly StoredEvent[]) => void;
 /** In-process fan-out of committed events to live subscribers (the SSE streams). */
 export interface EventBus {
   publish(events: readonly StoredEvent[]): void;
-  /** Returns the function that unsubscribes. */
-  subscribe(listener: EventListener): () => void;
+  /** Returns the function that unsubscribes. `onClose` is called if the bus closes first. */
+  subscribe(listener: EventListener, onClose?: () => void): () => void;
+  /** Tells every subscriber the bus is closing (the hub is stopping), and forgets them. */
+  close(): void;
   readonly subscribers: number;
 }
 
 export function createEventBus(): EventBus {
-  const listeners = new Set<EventListener>();
+  const listeners = new Map<EventListener, (() => void) | undefined>();
   return {
     publish(events) {
-      for (const listener of listeners) {
+      for (const listener of listeners.keys()) {
         try {
           listener(events);
         } catch {
@@ -22,9 +24,14 @@ export function createEventBus(): EventBus {
         }
       }
     },
-    subscribe(listener) {
-      listeners.add(listener);
+    subscribe(listener, onClose) {
+      listeners.set(listener, onClose);
       return () => listeners.delete(listener);
+    },
+    close() {
+      const closing = [...listeners.values()];
+      listeners.clear();
+      for (const onClose of closing) onClose?.();
     },
     get subscribers() {
       return listeners.size;

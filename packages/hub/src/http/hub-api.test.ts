@@ -472,6 +472,18 @@ for (const backend of backends) {
         expectError(await api('GET', '/v1/instances'), 404, 'NOT_FOUND');
       });
 
+      it('stops promptly with an event stream open, ending the stream', async () => {
+        const started = await startTestHub();
+        const response = await fetch(`${started.url}/v1/events/stream?key=${TEST_ADMIN_KEY}`);
+        const reader = response.body!.getReader();
+        await reader.read();
+        const stopping = performance.now();
+        await started.stop();
+        expect(performance.now() - stopping).toBeLessThan(2000);
+        let done = false;
+        while (!done) done = (await reader.read()).done;
+      });
+
       it('answers unknown paths with a JSON 404', async () => {
         const { api } = await hub();
         expectError(await api('GET', '/v2/nothing'), 404, 'NOT_FOUND');

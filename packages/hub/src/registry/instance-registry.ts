@@ -291,6 +291,8 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     async load() {
       const records = await options.store.loadLiveInstances();
       const at = now();
+      // The retention queue needs its deadlines in order; the store returns instances by id.
+      records.sort((a, b) => a.stateChangedAt - b.stateChangedAt);
       for (const record of records) {
         instances.set(record.instanceId, record);
         if (record.state === 'alive') {

@@ -118,11 +118,15 @@ async function streamEvents(hub: HubContext, response: ServerResponse, filter: S
       response.destroy();
     }
   };
-  const unsubscribe = hub.events.subscribe((events) => {
-    if (closed) return;
-    if (held) held.push(...events);
-    else send(events);
-  });
+  const unsubscribe = hub.events.subscribe(
+    (events) => {
+      if (closed) return;
+      if (held) held.push(...events);
+      else send(events);
+    },
+    // The hub is stopping: end the stream so the client reconnects (to another replica, or later).
+    () => response.end(),
+  );
   const keepalive = setInterval(() => response.write(': keep-alive\n\n'), KEEPALIVE_MS);
   keepalive.unref();
   const cleanup = () => {
