@@ -118,7 +118,7 @@ export const sdkEndpoints: Scenario = {
     const runs = ROWS.reduce((sum, row) => sum + row.targets.length, 0) * settings.rounds;
     return (
       runs * (settings.warmupSeconds + settings.durationSeconds + 0.5) +
-      settings.retryBudget.seconds +
+      settings.noiseBudget.seconds +
       ROWS.length * 10
     );
   },
@@ -149,6 +149,7 @@ export const sdkEndpoints: Scenario = {
         durationSeconds: settings.durationSeconds,
         rounds: settings.rounds,
         maxOtherCpu: settings.maxOtherCpu,
+        noiseBudgetSecondsLeft: settings.noiseBudget.seconds,
       },
       rows,
       verdicts,

@@ -37,8 +37,10 @@ export interface LoadSample {
    * steal): the noise. Undefined without `/proc`.
    */
   otherCpu: number | undefined;
-  /** Runs made to get this sample (more than 1 when noisier runs were thrown away). */
+  /** Runs made to get this sample (more than 1 when a noisier run was thrown away). */
   attempts: number;
+  /** The rest of the machine stayed under the noise limit during the run (see `NoisePolicy`). */
+  quiet: boolean;
 }
 
 /** A server to put load on: where, and (optionally) how to read its CPU time. */
@@ -141,68 +143,85 @@ export async function drive(target: LoadTarget, options: LoadOptions): Promise<L
     loadCpu: round(ownCpu, 2),
     otherCpu: otherCpu === undefined ? undefined : round(otherCpu, 2),
     attempts: 1,
+    quiet: true,
   };
+}
+
+/** How to deal with a machine that others are using too. */
+export interface NoisePolicy {
+  /** A run counts as quiet when the rest of the machine used at most this many cores meanwhile. */
+  maxOtherCpu: number;
+  /** Seconds that waiting for quiet and re-running noisy runs may still spend; shared and used up. */
+  budget: { seconds: number };
 }
 
 export interface RoundsOptions extends LoadOptions {
   rounds: number;
   /**
-   * A run during which the rest of the machine used more cores than this is run again (the least
-   * noisy attempt is kept) while `retryBudget` lasts. Default: no retries.
+   * After a noisy run, wait (up to 15 s) for the machine to quiet down before the next, and run a
+   * noisy run once more, keeping the quieter of the two; all within the shared budget.
    */
-  maxOtherCpu?: number;
-  /** Seconds that retries may still spend; shared (and used up) across calls. */
-  retryBudget?: { seconds: number };
-  /** Called before each run, e.g. to print progress. */
-  onRun?: (info: {
-    round: number;
-    rounds: number;
-    target: string;
-    attempt: number;
-    lastOtherCpu?: number;
-  }) => void;
+  noise?: NoisePolicy;
+  /** Progress lines. */
+  log?: (line: string) => void;
 }
 
 /**
  * Measures every target `rounds` times, one at a time, rotating the order each round (A B C, B C A,
- * C A B, …) so that neither drift nor going first favours any target. Returns the samples per target id.
+ * C A B, …) so that neither drift nor going first favours any target. Returns the samples per target
+ * id, each marked `quiet` or not.
  */
 export async function measureRounds(
   targets: readonly LoadTarget[],
   options: RoundsOptions,
 ): Promise<Map<string, LoadSample[]>> {
+  const { noise, log = () => undefined } = options;
+  const isQuiet = (sample: LoadSample): boolean =>
+    noise === undefined || sample.otherCpu === undefined || sample.otherCpu <= noise.maxOtherCpu;
   const samples = new Map<string, LoadSample[]>(targets.map((target) => [target.id, []]));
   const runSeconds = options.warmupSeconds + options.durationSeconds + 0.5;
+  let lastQuiet = true;
   for (let round = 0; round < options.rounds; round++) {
     for (let i = 0; i < targets.length; i++) {
       const target = targets[(i + round) % targets.length]!;
-      options.onRun?.({ round: round + 1, rounds: options.rounds, target: target.id, attempt: 1 });
-      let best = await drive(target, options);
-      let attempts = 1;
-      // One retry at most, so that a long noisy spell cannot spend the whole budget on one target.
-      while (
-        attempts < 2 &&
-        options.maxOtherCpu !== undefined &&
-        options.retryBudget !== undefined &&
-        (best.otherCpu ?? 0) > options.maxOtherCpu &&
-        options.retryBudget.seconds >= runSeconds
-      ) {
-        options.retryBudget.seconds -= runSeconds;
-        attempts++;
-        options.onRun?.({
-          round: round + 1,
-          rounds: options.rounds,
-          target: target.id,
-          attempt: attempts,
-          lastOtherCpu: best.otherCpu,
-        });
-        const again = await drive(target, options);
-        if ((again.otherCpu ?? 0) < (best.otherCpu ?? 0)) best = again;
+      let best: LoadSample | undefined;
+      for (let attempt = 1; ; attempt++) {
+        if (!lastQuiet && noise) await waitForQuiet(noise, log);
+        log(`round ${round + 1}/${options.rounds} ${target.id}${attempt > 1 ? ' (again)' : ''}`);
+        const sample = await drive(target, options);
+        lastQuiet = isQuiet(sample);
+        if (!best || (sample.otherCpu ?? 0) < (best.otherCpu ?? 0)) best = sample;
+        best.attempts = attempt;
+        if (lastQuiet) break;
+        log(`  the rest of the machine used ${sample.otherCpu} cores during that run`);
+        // One re-run at most, so that a long noisy spell cannot spend the whole budget on one target.
+        if (attempt >= 2 || !noise || noise.budget.seconds < runSeconds) break;
+        noise.budget.seconds -= runSeconds;
       }
-      samples.get(target.id)!.push({ ...best, attempts });
+      samples.get(target.id)!.push({ ...best, quiet: isQuiet(best) });
     }
   }
   return samples;
+}
+
+/** Waits, polling twice a second, until the rest of the machine is quiet, for 15 s or the budget at most. */
+async function waitForQuiet(noise: NoisePolicy, log: (line: string) => void): Promise<void> {
+  let waited = 0;
+  let other: number | undefined;
+  while (noise.budget.seconds >= 0.5 && waited < 15) {
+    const machineBefore = machineCpuSeconds();
+    const ownBefore = process.cpuUsage();
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const machineAfter = machineCpuSeconds();
+    const own = process.cpuUsage(ownBefore);
+    if (machineBefore === undefined || machineAfter === undefined) return;
+    other = (machineAfter - machineBefore - (own.user + own.system) / 1e6) / 0.5;
+    if (other <= noise.maxOtherCpu) break;
+    waited += 0.5;
+    noise.budget.seconds -= 0.5;
+  }
+  if (waited > 0)
+    log(`  waited ${waited} s for the machine to quiet down (now ${round(other ?? NaN, 2)} cores busy)`);
 }
 
 /** A load target for a running target process: its origin plus a path, and its CPU time. */

@@ -6,13 +6,18 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { round, type LoadSample } from './load.js';
 
-/** One target in one row: every round's sample, their medians, and ratios to the baseline. */
+/**
+ * One target in one row: every round's sample, their medians, and ratios to the baseline. Medians
+ * are taken over the quiet samples when there is any, else over all.
+ */
 export interface Measurement {
   id: string;
   label: string;
   /** What was requested, e.g. `GET /live`. */
   request: string;
   samples: LoadSample[];
+  /** How many samples were quiet; the medians use only those when there is any. */
+  quietSamples: number;
   median: {
     requestsPerSecond: number;
     p50Ms: number;
@@ -83,7 +88,7 @@ export function summarizeRow(row: {
 }): RowResult {
   const medians = new Map(
     row.targets.map((target) => {
-      const samples = row.samples.get(target.id) ?? [];
+      const samples = usedSamples(row.samples.get(target.id) ?? []);
       const cpu = defined(samples.map((s) => s.targetCpu));
       const other = defined(samples.map((s) => s.otherCpu));
       const perRequest = defined(
@@ -124,6 +129,7 @@ export function summarizeRow(row: {
         label: target.label,
         request: target.request,
         samples,
+        quietSamples: samples.filter((s) => s.quiet).length,
         median: m,
         ratio: {
           requestsPerSecond: round(m.requestsPerSecond / base.requestsPerSecond, 3),
@@ -138,6 +144,12 @@ export function summarizeRow(row: {
       };
     }),
   };
+}
+
+/** The quiet samples, or all of them when none was quiet. */
+function usedSamples(samples: readonly LoadSample[]): readonly LoadSample[] {
+  const quiet = samples.filter((s) => s.quiet);
+  return quiet.length ? quiet : samples;
 }
 
 function defined(values: ReadonlyArray<number | undefined>): number[] {
@@ -161,7 +173,8 @@ export function atLeastRatio(row: RowResult, subject: string, minimum: number): 
     pass: m.clean && m.ratio.requestsPerSecond >= minimum,
     actual:
       `${m.ratio.requestsPerSecond.toFixed(2)} ×${m.clean ? '' : ' (non-2xx or errors)'}` +
-      ` (CPU per request: ${formatRatio(m.ratio.cpuEfficiency)} ×)`,
+      ` (CPU per request: ${formatRatio(m.ratio.cpuEfficiency)} ×)` +
+      noisy(m, measurement(row, row.baseline)),
   };
 }
 
@@ -176,8 +189,15 @@ export function aheadOf(row: RowResult, subject: string, other: string): Verdict
     actual:
       `${formatInt(a.median.requestsPerSecond)} vs ${formatInt(b.median.requestsPerSecond)} req/s, ` +
       `p99 ${formatMs(a.median.p99Ms)} vs ${formatMs(b.median.p99Ms)} ms ` +
-      `(CPU per request ${formatUs(a.median.cpuUsPerRequest)} vs ${formatUs(b.median.cpuUsPerRequest)} µs)`,
+      `(CPU per request ${formatUs(a.median.cpuUsPerRequest)} vs ${formatUs(b.median.cpuUsPerRequest)} µs)` +
+      noisy(a, b),
   };
+}
+
+/** A warning when a verdict rests on a measurement without a single quiet round. */
+function noisy(...measurements: Measurement[]): string {
+  const loud = measurements.filter((m) => m.quietSamples === 0).map((m) => m.id);
+  return loud.length ? ` [no quiet round for ${loud.join(', ')}: noise may decide this]` : '';
 }
 
 /** What the table's columns mean. */
@@ -185,6 +205,7 @@ export const TABLE_LEGEND = [
   'req/s, p99: medians of the rounds; × req/s and × p99: against the baseline (req/s above 1 and p99 below 1 are better).',
   'CPU µs/req: target process CPU time per request; × CPU: baseline µs/req ÷ target µs/req (above 1 is cheaper), what × req/s would be if each had a core to itself.',
   'B/resp: bytes received per response, head and body. target/load/other CPU: cores used by the target, by autocannon (this process), and by everything else on the machine (noise).',
+  'quiet: rounds during which the rest of the machine stayed under the noise limit; medians use only those when there is any.',
 ].join('\n');
 
 /** The rows as one Markdown table. */
@@ -203,6 +224,7 @@ export function formatTable(rows: readonly RowResult[]): string {
     'target CPU',
     'load CPU',
     'other CPU',
+    'quiet',
   ];
   const lines = [header, header.map((h, i) => (i < 3 ? '---' : '---:'))];
   for (const row of rows) {
@@ -221,6 +243,7 @@ export function formatTable(rows: readonly RowResult[]): string {
         formatCores(m.median.targetCpu),
         formatCores(m.median.loadCpu),
         formatCores(m.median.otherCpu),
+        `${m.quietSamples}/${m.samples.length}`,
       ]);
     }
   }

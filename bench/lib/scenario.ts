@@ -11,10 +11,13 @@ export interface BenchSettings {
   rounds: number;
   /** Keep-alive connections (`BENCH_CONNECTIONS`, default 50). */
   connections: number;
-  /** A run while the rest of the machine used more cores than this is run once more (`BENCH_MAX_NOISE`, default 0.25). */
+  /**
+   * A run during which the rest of the machine used more cores than this is noisy: it is run once
+   * more, and medians use quiet runs only when a target has any (`BENCH_MAX_NOISE`, default 0.25).
+   */
   maxOtherCpu: number;
-  /** Seconds all retries of a `npm run bench` may take together (`BENCH_RETRY_BUDGET`, default 50). */
-  retryBudget: { seconds: number };
+  /** Seconds that waiting for quiet and re-runs may take in all (`BENCH_NOISE_BUDGET`, default 75). */
+  noiseBudget: { seconds: number };
   /** Target ids to run under `node --cpu-prof` (`BENCH_PROFILE=sdk,node:http`), profiles in `profileDir`. */
   profile: ReadonlySet<string>;
   /** Where results and profiles go: `bench/results`. */
@@ -37,7 +40,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, resultsDir: string): Ben
     rounds: Math.round(positive(env, 'BENCH_ROUNDS', 3)),
     connections: Math.round(positive(env, 'BENCH_CONNECTIONS', 50)),
     maxOtherCpu: positive(env, 'BENCH_MAX_NOISE', 0.25),
-    retryBudget: { seconds: positive(env, 'BENCH_RETRY_BUDGET', 50, true) },
+    noiseBudget: { seconds: positive(env, 'BENCH_NOISE_BUDGET', 75, true) },
     profile: new Set((env.BENCH_PROFILE ?? '').split(',').filter(Boolean)),
     resultsDir,
   };
@@ -53,13 +56,8 @@ export function roundsOptions(
     warmupSeconds: settings.warmupSeconds,
     durationSeconds: settings.durationSeconds,
     rounds: settings.rounds,
-    maxOtherCpu: settings.maxOtherCpu,
-    retryBudget: settings.retryBudget,
-    onRun: ({ round, rounds, target, attempt, lastOtherCpu }) =>
-      log(
-        `  ${row}: round ${round}/${rounds} ${target}` +
-          (attempt > 1 ? ` (again: the rest of the machine used ${lastOtherCpu} cores)` : ''),
-      ),
+    noise: { maxOtherCpu: settings.maxOtherCpu, budget: settings.noiseBudget },
+    log: (line) => log(`  ${row}: ${line}`),
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * The limit: bare node:http doing what the SDK's answer needs and nothing more, written the way one
  * would by hand. `/heartbeat` sends the very bytes and headers the SDK sends; `/ops/heartbeat`
- * builds a body of the SDK's shape per request from five cached dependency entries.
+ * builds a body of the SDK's shape per request from five cached dependency entries. Like the SDK,
+ * it sends a Content-Length rather than chunked framing.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import { listenAndAnnounce, rowArgument } from '../lib/serve.js';
@@ -14,8 +15,7 @@ const server =
   row === 'heartbeat'
     ? createServer((request, response) => {
         if (request.url !== '/heartbeat') return notFound(response);
-        response.writeHead(200, JSON_HEADERS);
-        response.end(JSON.stringify(new Date().toISOString()));
+        sendJson(response, 200, JSON.stringify(new Date().toISOString()));
       })
     : createServer((request, response) => {
         if (request.url !== '/ops/heartbeat') return notFound(response);
@@ -30,13 +30,16 @@ const server =
           RequestDuration: Math.round((performance.now() - startedAt) * 1000) / 1000,
           Dependencies,
         };
-        response.writeHead(200, JSON_HEADERS);
-        response.end(JSON.stringify(body));
+        sendJson(response, 200, JSON.stringify(body));
       });
 
+function sendJson(response: ServerResponse, status: number, text: string): void {
+  response.writeHead(status, { ...JSON_HEADERS, 'content-length': String(Buffer.byteLength(text)) });
+  response.end(text);
+}
+
 function notFound(response: ServerResponse): void {
-  response.writeHead(404, JSON_HEADERS);
-  response.end('{"error":"not found"}');
+  sendJson(response, 404, '{"error":"not found"}');
 }
 
 await listenAndAnnounce(server);

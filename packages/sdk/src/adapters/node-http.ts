@@ -16,8 +16,9 @@ export function toHealthRequest(request: IncomingMessage): HealthRequest {
   };
 }
 
-/** Writes a health answer to a node:http response. */
+/** Writes a health answer to a node:http response, with its length (no chunked framing). */
 export function writeHealthResponse(response: ServerResponse, answer: HealthResponse): void {
+  if (answer.body !== '') answer.headers['content-length'] = String(Buffer.byteLength(answer.body));
   response.writeHead(answer.status, answer.headers);
   response.end(answer.body);
 }

@@ -70,6 +70,8 @@ export interface CheckResult {
   observedUnit?: string;
   /** When the run finished (epoch ms): how fresh a cached result is. */
   checkedAt: number;
+  /** The same, as ISO 8601 UTC — computed once per run, since every format shows it. */
+  checkedAtIso: string;
   /** How long the run took, in milliseconds. */
   durationMs: number;
 }

@@ -75,11 +75,13 @@ export function createHealthRegistry(options: HealthRegistryOptions = {}): Healt
   }
 
   function finish(state: CheckState, outcome: CheckOutcome, startedAt: number): CheckResult {
+    const checkedAt = now();
     const result: CheckResult = {
       name: state.check.name,
       status: outcome.status,
       critical: state.check.critical,
-      checkedAt: now(),
+      checkedAt,
+      checkedAtIso: new Date(checkedAt).toISOString(),
       durationMs: Math.max(0, Math.round((performance.now() - startedAt) * 100) / 100),
     };
     if (outcome.message !== undefined) result.message = outcome.message;

@@ -49,7 +49,7 @@ export function renderHealthJson(service: ServiceInfo, report: HealthReport, now
       observedValue: usesDuration ? result.durationMs : result.observedValue,
       observedUnit: usesDuration ? 'ms' : result.observedUnit,
       status: DRAFT_STATUS[result.status],
-      time: new Date(result.checkedAt).toISOString(),
+      time: result.checkedAtIso,
     };
     if (entry.observedUnit === undefined) delete entry.observedUnit;
     if (result.message !== undefined) entry.output = result.message;

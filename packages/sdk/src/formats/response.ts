@@ -15,10 +15,19 @@ export function jsonResponse(
   value: unknown,
   contentType = 'application/json',
 ): HealthResponse {
+  return jsonTextResponse(status, JSON.stringify(value), contentType);
+}
+
+/** A JSON answer whose body is already serialized. */
+export function jsonTextResponse(
+  status: number,
+  json: string,
+  contentType = 'application/json',
+): HealthResponse {
   return {
     status,
     headers: { 'content-type': `${contentType}; charset=utf-8`, 'cache-control': NO_STORE },
-    body: JSON.stringify(value),
+    body: json,
   };
 }
 

@@ -24,7 +24,7 @@ export function renderStatusDocument(
       status: result.status,
       critical: check.critical,
       ...(result.message !== undefined && { message: result.message }),
-      checked_at: new Date(result.checkedAt).toISOString(),
+      checked_at: result.checkedAtIso,
       duration_ms: result.durationMs,
       ...(check.dependency !== undefined && { dependency: check.dependency }),
       ...(check.runbook !== undefined && { runbook: check.runbook }),

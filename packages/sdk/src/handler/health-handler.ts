@@ -186,6 +186,10 @@ export function requestedUrl(
     host = forwarded.host ?? firstValue(request.header('x-forwarded-host')) ?? host;
   }
   if (protocol !== 'http' && protocol !== 'https') protocol = request.protocol;
+  const target = request.originalUrl ?? request.url;
+  // The common case needs no parser: a plain host and a path of visible ASCII are already a URI.
+  if (host !== undefined && PLAIN_HOST.test(host) && PLAIN_PATH.test(target))
+    return `${protocol}://${host}${target}`;
   try {
     return new URL(request.originalUrl ?? request.url, `${protocol}://${host ?? context.service.machine}`)
       .href;
@@ -193,6 +197,9 @@ export function requestedUrl(
     return new URL(request.originalUrl ?? request.url, `${protocol}://${context.service.machine}`).href;
   }
 }
+
+const PLAIN_HOST = /^[A-Za-z0-9.-]+(?::\d{1,5})?$/;
+const PLAIN_PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]*$/;
 
 function firstValue(header: string | undefined): string | undefined {
   const first = header?.split(',')[0]?.trim();
