@@ -7,7 +7,11 @@ export type EventKind =
   | 'instance.removed'
   | 'instance.health_changed'
   | 'hub.self_preservation_entered'
-  | 'hub.self_preservation_left';
+  | 'hub.self_preservation_left'
+  | 'api.registered'
+  | 'api.changed'
+  | 'api.removed'
+  | 'api.status_changed';
 
 export const EVENT_KINDS: readonly EventKind[] = [
   'instance.registered',
@@ -18,6 +22,10 @@ export const EVENT_KINDS: readonly EventKind[] = [
   'instance.health_changed',
   'hub.self_preservation_entered',
   'hub.self_preservation_left',
+  'api.registered',
+  'api.changed',
+  'api.removed',
+  'api.status_changed',
 ];
 
 /** An event before the store has numbered it. */
@@ -27,6 +35,8 @@ export interface NewEvent {
   kind: EventKind;
   instanceId?: string;
   service?: string;
+  /** The API an `api.*` event is about. */
+  basepath?: string;
   /** What changed and the evidence, e.g. `{ from: 'alive', to: 'lost', silentForMs: 60012 }`. */
   data: Record<string, unknown>;
 }

@@ -4,10 +4,12 @@ import type { Principal } from '../auth/api-keys.js';
 import type { HubContext } from './hub-context.js';
 import { sendError, sendJson, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
+import { apiReadRoutes } from './routes/apis.js';
 import { eventRoutes } from './routes/events.js';
 import { hubStatusRoutes } from './routes/hub-status.js';
 import { instanceRoutes } from './routes/instances.js';
 import { keyRoutes } from './routes/keys.js';
+import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
 
 /** Every route of the hub's API, in one list. */
@@ -15,6 +17,8 @@ export function hubRoutes(hub: HubContext): Route[] {
   return [
     ...instanceRoutes(hub),
     ...serviceRoutes(hub),
+    ...observationRoutes(hub),
+    ...apiReadRoutes(hub),
     ...eventRoutes(hub),
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),

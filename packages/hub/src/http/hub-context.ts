@@ -2,6 +2,7 @@ import type { Logger } from '@heartbeat/sdk';
 import type { KeyRing } from '../auth/api-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { ApiRegistry } from '../registry/api-registry.js';
 import type { GroupCommitter } from '../registry/group-committer.js';
 import type { InstanceRegistry } from '../registry/instance-registry.js';
 import type { Store } from '../store/store.js';
@@ -12,6 +13,7 @@ export interface HubContext {
   store: Store;
   committer: GroupCommitter;
   registry: InstanceRegistry;
+  apis: ApiRegistry;
   keys: KeyRing;
   events: EventBus;
   logger: Logger;

@@ -19,7 +19,7 @@ export type RouteResult = { status: number; body?: unknown; headers?: Record<str
 
 export interface Route {
   method: Method;
-  /** `/v1/instances/:instanceId`: literal segments and `:name` parameters. */
+  /** `/v1/instances/:instanceId`: literal segments, `:name` parameters, and a last `*name` taking the rest of the path (with its slashes). */
   path: string;
   /** The scope a caller needs; `public` needs no key. */
   scope: Scope | 'public';
@@ -31,6 +31,8 @@ export interface Route {
 interface CompiledRoute {
   route: Route;
   segments: Array<{ literal: string } | { param: string }>;
+  /** The name of a trailing `*name` segment. */
+  rest: string | undefined;
 }
 
 export interface RouteMatch {
@@ -41,21 +43,33 @@ export interface RouteMatch {
 /** A small router: routes by segment count, literal or `:param` segments, 405 with `Allow` when only the method is wrong. */
 export function createRouter(routes: readonly Route[]) {
   const bySize = new Map<number, CompiledRoute[]>();
+  const withRest: CompiledRoute[] = [];
   for (const route of routes) {
-    const segments = split(route.path).map((segment) =>
+    const parts = split(route.path);
+    const last = parts.at(-1);
+    const rest = last?.startsWith('*') ? last.slice(1) : undefined;
+    const segments = (rest === undefined ? parts : parts.slice(0, -1)).map((segment) =>
       segment.startsWith(':') ? { param: segment.slice(1) } : { literal: segment },
     );
+    const compiled = { route, segments, rest };
+    if (rest !== undefined) {
+      withRest.push(compiled);
+      continue;
+    }
     const list = bySize.get(segments.length) ?? [];
-    list.push({ route, segments });
+    list.push(compiled);
     bySize.set(segments.length, list);
   }
 
   return function match(method: string, path: string): RouteMatch | undefined {
     const parts = split(path);
-    const candidates = bySize.get(parts.length);
-    if (!candidates) return undefined;
+    const candidates = [
+      ...(bySize.get(parts.length) ?? []),
+      ...withRest.filter((compiled) => parts.length > compiled.segments.length),
+    ];
+    if (candidates.length === 0) return undefined;
     const allowed: string[] = [];
-    for (const { route, segments } of candidates) {
+    for (const { route, segments, rest } of candidates) {
       const params: Record<string, string> = {};
       let matches = true;
       for (let i = 0; i < segments.length; i++) {
@@ -77,6 +91,7 @@ export function createRouter(routes: readonly Route[]) {
         }
       }
       if (!matches) continue;
+      if (rest !== undefined) params[rest] = `/${parts.slice(segments.length).map(decodeSegment).join('/')}`;
       if (route.method === method || (method === 'HEAD' && route.method === 'GET')) return { route, params };
       allowed.push(route.method);
     }
@@ -93,6 +108,14 @@ export function createRouter(routes: readonly Route[]) {
     }
     return undefined;
   };
+}
+
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HeartbeatError('VALIDATION_FAILED', `"${segment}" is not valid percent-encoding`, { field: 'path' });
+  }
 }
 
 function split(path: string): string[] {

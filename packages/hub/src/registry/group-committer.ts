@@ -1,7 +1,18 @@
 import { describeError, HeartbeatError, type Logger } from '@heartbeat/sdk';
+import type { ApiDefinition } from '../domain/api.js';
 import type { NewEvent, StoredEvent } from '../domain/events.js';
 import type { InstanceRecord } from '../domain/instance.js';
-import type { Store } from '../store/store.js';
+import type {
+  ApiBucketRecord,
+  ApiFailureRecord,
+  ApiHistoryRecord,
+  CommitBatch,
+  ProbeResultRecord,
+  Store,
+} from '../store/store.js';
+
+/** What a submitter hands over: any part of a commit. */
+export type Submission = Partial<CommitBatch>;
 
 export interface GroupCommitterOptions {
   store: Store;
@@ -26,7 +37,7 @@ export interface GroupCommitterOptions {
  * back. Nothing accepted into the queue is thrown away, except events beyond `maxPendingEvents`.
  */
 export interface GroupCommitter {
-  submit(instances: readonly InstanceRecord[], events: readonly NewEvent[]): Promise<void>;
+  submit(submission: Submission): Promise<void>;
   /** Commits whatever is queued now; rejects if the store fails. */
   flush(): Promise<void>;
   /** False from a failed commit until the next successful one. */
@@ -46,8 +57,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   const retryMinMs = options.retryMinMs ?? 100;
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
-  let instances = new Map<string, InstanceRecord>();
-  let events: NewEvent[] = [];
+  let pending = emptyPending();
   let waiters: Waiter[] = [];
   let scheduled = false;
   let running: Promise<void> | undefined;
@@ -68,16 +78,16 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
 
   async function run(): Promise<void> {
     if (running) return running;
-    if (instances.size === 0 && events.length === 0) {
+    if (isEmpty(pending)) {
       const idle = waiters;
       waiters = [];
       for (const waiter of idle) waiter.resolve();
       return;
     }
-    const batch = { instances: [...instances.values()], events };
+    const taken = pending;
+    const batch = toBatch(taken);
     const batchWaiters = waiters;
-    instances = new Map();
-    events = [];
+    pending = emptyPending();
     waiters = [];
     running = (async () => {
       try {
@@ -89,7 +99,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
         for (const waiter of batchWaiters) waiter.resolve();
         if (stored.length > 0) options.onCommitted(stored);
       } catch (thrown) {
-        requeue(batch.instances, batch.events);
+        requeue(taken);
         const reason = describeError(thrown);
         if (healthy)
           logger.error({ store: store.location, err: reason }, 'store write failed; retrying with backoff');
@@ -107,18 +117,17 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       }
     })();
     await running;
-    if (!retryTimer && (instances.size > 0 || events.length > 0)) schedule();
+    if (!retryTimer && !isEmpty(pending)) schedule();
   }
 
-  function requeue(failedInstances: InstanceRecord[], failedEvents: NewEvent[]): void {
-    // Newer records queued meanwhile win over the failed ones.
-    for (const record of failedInstances) {
-      if (!instances.has(record.instanceId)) instances.set(record.instanceId, record);
-    }
-    events = failedEvents.concat(events);
-    if (events.length > maxPendingEvents) {
-      const dropped = events.length - maxPendingEvents;
-      events = events.slice(dropped);
+  function requeue(failed: Pending): void {
+    // Newer data queued meanwhile wins over the failed batch's.
+    const newer = pending;
+    pending = failed;
+    merge(pending, newer);
+    if (pending.events.length > maxPendingEvents) {
+      const dropped = pending.events.length - maxPendingEvents;
+      pending.events = pending.events.slice(dropped);
       logger.error({ dropped }, 'store down too long: oldest pending events dropped');
     }
   }
@@ -134,9 +143,8 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   }
 
   return {
-    submit(newInstances, newEvents) {
-      for (const record of newInstances) instances.set(record.instanceId, record);
-      for (const event of newEvents) events.push(event);
+    submit(submission) {
+      add(pending, submission);
       if (!healthy) {
         // Fail fast while the store is down: the data stays queued for the retry.
         return Promise.reject(
@@ -168,5 +176,87 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       clearTimeout(retryTimer);
       retryTimer = undefined;
     },
+  };
+}
+
+/** Queued writes, merged so that the latest version of each record wins. */
+interface Pending {
+  instances: Map<string, InstanceRecord>;
+  events: NewEvent[];
+  apis: Map<string, ApiDefinition>;
+  deletedApis: Set<string>;
+  apiBuckets: Map<string, ApiBucketRecord>;
+  apiHistory: Map<string, ApiHistoryRecord>;
+  apiFailures: ApiFailureRecord[];
+  probeResults: ProbeResultRecord[];
+}
+
+function emptyPending(): Pending {
+  return {
+    instances: new Map(),
+    events: [],
+    apis: new Map(),
+    deletedApis: new Set(),
+    apiBuckets: new Map(),
+    apiHistory: new Map(),
+    apiFailures: [],
+    probeResults: [],
+  };
+}
+
+function isEmpty(p: Pending): boolean {
+  return (
+    p.instances.size === 0 &&
+    p.events.length === 0 &&
+    p.apis.size === 0 &&
+    p.deletedApis.size === 0 &&
+    p.apiBuckets.size === 0 &&
+    p.apiHistory.size === 0 &&
+    p.apiFailures.length === 0 &&
+    p.probeResults.length === 0
+  );
+}
+
+function add(p: Pending, s: Submission): void {
+  for (const record of s.instances ?? []) p.instances.set(record.instanceId, record);
+  for (const event of s.events ?? []) p.events.push(event);
+  for (const api of s.apis ?? []) {
+    p.deletedApis.delete(api.basepath);
+    p.apis.set(api.basepath, api);
+  }
+  for (const basepath of s.deletedApis ?? []) {
+    p.apis.delete(basepath);
+    p.deletedApis.add(basepath);
+  }
+  for (const bucket of s.apiBuckets ?? []) p.apiBuckets.set(`${bucket.basepath}|${bucket.bucketMs}|${bucket.index}`, bucket);
+  for (const row of s.apiHistory ?? []) p.apiHistory.set(`${row.basepath}|${row.resolution}|${row.start}`, row);
+  for (const failure of s.apiFailures ?? []) p.apiFailures.push(failure);
+  for (const result of s.probeResults ?? []) p.probeResults.push(result);
+}
+
+/** Adds `newer` into `into`, newer versions winning. */
+function merge(into: Pending, newer: Pending): void {
+  add(into, {
+    instances: [...newer.instances.values()],
+    events: newer.events,
+    apis: [...newer.apis.values()],
+    deletedApis: [...newer.deletedApis],
+    apiBuckets: [...newer.apiBuckets.values()],
+    apiHistory: [...newer.apiHistory.values()],
+    apiFailures: newer.apiFailures,
+    probeResults: newer.probeResults,
+  });
+}
+
+function toBatch(p: Pending): CommitBatch {
+  return {
+    instances: [...p.instances.values()],
+    events: p.events,
+    apis: [...p.apis.values()],
+    deletedApis: [...p.deletedApis],
+    apiBuckets: [...p.apiBuckets.values()],
+    apiHistory: [...p.apiHistory.values()],
+    apiFailures: p.apiFailures,
+    probeResults: p.probeResults,
   };
 }

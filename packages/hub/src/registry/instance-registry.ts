@@ -110,7 +110,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   let stopped = false;
 
   function persist(records: InstanceRecord[], events: NewEvent[]): Promise<void> {
-    return committer.submit(records, events);
+    return committer.submit({ instances: records, events });
   }
 
   /** Keeps one timer per queue, set for its earliest deadline. */

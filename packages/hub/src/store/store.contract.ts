@@ -9,8 +9,56 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { NewEvent, StoredEvent } from '../domain/events.js';
 import type { InstanceRecord } from '../domain/instance.js';
-import { apiKeyRecord, fullMessage, instanceRecord, newEvent, T0 } from '../testing/store-fixtures.js';
-import type { Store } from './store.js';
+import {
+  apiBucket,
+  apiDefinition,
+  apiFailure,
+  apiHistoryRow,
+  apiKeyRecord,
+  fullApiDefinition,
+  fullMessage,
+  instanceRecord,
+  newEvent,
+  probeResult,
+  T0,
+} from '../testing/store-fixtures.js';
+import {
+  API_RETENTION,
+  type ApiBucketRecord,
+  type ApiHistoryRecord,
+  type CommitBatch,
+  type Store,
+} from './store.js';
+
+const HOUR_MS = 3_600_000;
+/** The hour T0 falls in (T0 itself is 40 minutes into it). */
+const HOUR = T0 - (T0 % HOUR_MS);
+
+/** Buckets in key order, for comparing sets of them. */
+function byBucketKey(buckets: readonly ApiBucketRecord[]): ApiBucketRecord[] {
+  return [...buckets].sort(
+    (a, b) =>
+      (a.basepath < b.basepath ? -1 : a.basepath > b.basepath ? 1 : 0) ||
+      a.bucketMs - b.bucketMs ||
+      a.index - b.index,
+  );
+}
+
+/** A batch with nothing but the given API rows. */
+function apiBatch(rows: Omit<CommitBatch, 'instances' | 'events'>): CommitBatch {
+  return { instances: [], events: [], ...rows };
+}
+
+/** One row of every API kind for a basepath. */
+function everythingFor(basepath: string): Omit<CommitBatch, 'instances' | 'events'> {
+  return {
+    apis: [apiDefinition({ basepath })],
+    apiBuckets: [apiBucket({ basepath }), apiBucket({ basepath, index: apiBucket().index + 1 })],
+    apiHistory: [apiHistoryRow({ basepath }), apiHistoryRow({ basepath, resolution: 'hour' })],
+    apiFailures: [apiFailure({ basepath })],
+    probeResults: [probeResult({ basepath })],
+  };
+}
 
 /** A store handed to the contract: fresh, empty and not migrated yet. */
 export interface StoreUnderTest {
@@ -64,6 +112,18 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         await expect(
           store.commit({ instances: [instanceRecord({ instanceId: 'x' })], events: [] }),
         ).rejects.toThrow(HeartbeatError);
+        for (const call of [
+          () => store.commit(apiBatch({ deletedApis: ['/orders'] })),
+          () => store.listApis(),
+          () => store.loadApiBuckets(0),
+          () => store.listApiHistory('/orders', 0, T0),
+          () => store.listApiFailures('/orders', 0),
+          () => store.listProbeResults('/orders', 0),
+          () => store.compactApiHistory({ minutesBefore: 0, deleteBefore: 0, bucketsBefore: 0 }),
+        ]) {
+          const later = await call().catch((thrown: unknown) => thrown);
+          expect((later as HeartbeatError).code).toBe('UNAVAILABLE');
+        }
       });
 
       it('keeps everything across close() and a new store on the same data', async (context) => {
@@ -78,6 +138,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
           ],
         });
         await store.createKey(apiKeyRecord({ id: 'k1', scopes: ['read', 'ingest'] }));
+        const apiRows = { ...everythingFor('/orders'), apis: [fullApiDefinition('/orders')] };
+        await store.commit(apiBatch(apiRows));
         await store.close();
 
         const reopened = await subject.reopen();
@@ -87,6 +149,11 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         expect(await reopened.listEvents({ limit: 10 })).toEqual(events);
         expect(await reopened.lastEventId()).toBe(events.at(-1)!.id);
         expect(await reopened.getKey('k1')).toEqual(apiKeyRecord({ id: 'k1', scopes: ['read', 'ingest'] }));
+        expect(await reopened.listApis()).toStrictEqual(apiRows.apis);
+        expect(byBucketKey(await reopened.loadApiBuckets(0))).toStrictEqual(apiRows.apiBuckets);
+        expect(await reopened.listApiHistory('/orders', 0, T0 + 1)).toHaveLength(2);
+        expect(await reopened.listApiFailures('/orders', 10)).toStrictEqual(apiRows.apiFailures);
+        expect(await reopened.listProbeResults('/orders', 10)).toStrictEqual(apiRows.probeResults);
         const [next] = await reopened.commit({ instances: [], events: [newEvent()] });
         expect(next!.id).toBeGreaterThan(events.at(-1)!.id);
       });
@@ -344,6 +411,528 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         const record: InstanceRecord = instanceRecord({ instanceId: 'whole' });
         await store.commit({ instances: [record], events: [newEvent()] });
         expect(await store.getInstance('whole')).toEqual(record);
+      });
+    });
+
+    describe('APIs', () => {
+      it('lists none at first, then every field of every definition, by basepath in byte order', async () => {
+        expect(await store.listApis()).toEqual([]);
+        const full = fullApiDefinition('/orders/v2');
+        const minimal = apiDefinition({ basepath: '/orders' });
+        const root = apiDefinition({ basepath: '/', origin: 'auto' });
+        const upper = apiDefinition({ basepath: '/Zeta', labels: { a: '1' } });
+        await store.commit(apiBatch({ apis: [full, minimal, root, upper] }));
+
+        const listed = await store.listApis();
+        expect(listed).toStrictEqual([root, upper, minimal, full]);
+        // No optional field appears that was not written, not even as undefined.
+        expect(Object.keys(listed[2]!).sort()).toEqual(Object.keys(minimal).sort());
+      });
+
+      it('upserts by basepath: a later write replaces the whole definition; the last of a batch wins', async () => {
+        await store.commit(apiBatch({ apis: [fullApiDefinition('/orders')] }));
+        const replaced = apiDefinition({
+          basepath: '/orders',
+          name: 'renamed',
+          threshold: 0.5,
+          failOn: { statusRanges: [], errors: true },
+          createdAt: T0 + 5,
+          updatedAt: T0 + 99,
+        });
+        await store.commit(apiBatch({ apis: [replaced] }));
+        // Pulse, labels and the other optional fields are gone with the old definition.
+        expect(await store.listApis()).toStrictEqual([replaced]);
+
+        const [older, newer] = [
+          apiDefinition({ basepath: '/x', minSamples: 1 }),
+          apiDefinition({ basepath: '/x', minSamples: 2 }),
+        ];
+        await store.commit(apiBatch({ apis: [older, newer] }));
+        expect(await store.listApis()).toStrictEqual([replaced, newer]);
+      });
+
+      it('deletes an API with its buckets, history, failures and probe results, and nothing of other APIs', async () => {
+        await store.commit(apiBatch(everythingFor('/orders')));
+        // A basepath that starts with the deleted one, and one with history but no stored definition.
+        await store.commit(apiBatch(everythingFor('/orders/v2')));
+        const { apis: _declaredInYaml, ...yamlRows } = everythingFor('/yaml');
+        await store.commit(apiBatch(yamlRows));
+
+        await store.commit(apiBatch({ deletedApis: ['/orders', '/yaml', '/never-existed'] }));
+        expect(await store.listApis()).toStrictEqual([apiDefinition({ basepath: '/orders/v2' })]);
+        expect(byBucketKey(await store.loadApiBuckets(0))).toStrictEqual(
+          everythingFor('/orders/v2').apiBuckets,
+        );
+        for (const gone of ['/orders', '/yaml']) {
+          expect(await store.listApiHistory(gone, 0, 2 * T0)).toEqual([]);
+          expect(await store.listApiFailures(gone, 10)).toEqual([]);
+          expect(await store.listProbeResults(gone, 10)).toEqual([]);
+        }
+        expect(await store.listApiHistory('/orders/v2', 0, 2 * T0)).toHaveLength(2);
+        expect(await store.listApiFailures('/orders/v2', 10)).toHaveLength(1);
+        expect(await store.listProbeResults('/orders/v2', 10)).toHaveLength(1);
+      });
+
+      it('deletes what the same batch writes for a deleted API too', async () => {
+        await store.commit(apiBatch({ ...everythingFor('/orders'), deletedApis: ['/orders'] }));
+        expect(await store.listApis()).toEqual([]);
+        expect(await store.loadApiBuckets(0)).toEqual([]);
+        expect(await store.listApiHistory('/orders', 0, 2 * T0)).toEqual([]);
+        expect(await store.listApiFailures('/orders', 10)).toEqual([]);
+        expect(await store.listProbeResults('/orders', 10)).toEqual([]);
+      });
+
+      it('writes instances, events and every kind of API row in one commit, or any part of them alone', async () => {
+        const record = instanceRecord({ instanceId: 'a' });
+        const events = [newEvent({ instanceId: 'a' }), newEvent({ at: T0 + 1, kind: 'instance.recovered' })];
+        const rows = everythingFor('/orders');
+        const stored = await store.commit({ instances: [record], events, ...rows });
+        expect(stored).toStrictEqual(events.map((event, i) => ({ ...event, id: stored[i]!.id })));
+        expect(await store.getInstance('a')).toStrictEqual(record);
+        expect(await store.listEvents({ limit: 10 })).toStrictEqual(stored);
+        expect(await store.listApis()).toStrictEqual(rows.apis);
+        expect(byBucketKey(await store.loadApiBuckets(0))).toStrictEqual(rows.apiBuckets);
+
+        // Each kind alone, with no instances or events.
+        expect(await store.commit(apiBatch({ apiFailures: [apiFailure({ at: T0 + 1 })] }))).toEqual([]);
+        expect(await store.commit(apiBatch({ probeResults: [probeResult({ at: T0 + 1 })] }))).toEqual([]);
+        await store.commit(apiBatch({ apiHistory: [apiHistoryRow({ start: T0 + 60_000 })] }));
+        await store.commit(apiBatch({ apiBuckets: [apiBucket({ basepath: '/b' })] }));
+        await store.commit(apiBatch({ apis: [apiDefinition({ basepath: '/b' })] }));
+        await store.commit(apiBatch({ apis: [], apiBuckets: [], deletedApis: [] }));
+        expect(await store.listApiFailures('/orders', 10)).toHaveLength(2);
+        expect(await store.listProbeResults('/orders', 10)).toHaveLength(2);
+        expect(await store.listApiHistory('/orders', 0, 2 * T0)).toHaveLength(3);
+        expect(await store.loadApiBuckets(0)).toHaveLength(3);
+        expect(await store.listApis()).toHaveLength(2);
+        expect(await store.lastEventId()).toBe(stored[1]!.id);
+        expect(await store.getInstance('a')).toStrictEqual(record);
+      });
+
+      it('is atomic across tables: one bad API row leaves no instance, event or API row behind', async () => {
+        const broken = { ...apiBucket({ index: 1 }), total: null } as unknown as ApiBucketRecord;
+        await expect(
+          store.commit({
+            instances: [instanceRecord({ instanceId: 'half' })],
+            events: [newEvent()],
+            ...everythingFor('/half'),
+            apiBuckets: [apiBucket({ basepath: '/half' }), broken],
+          }),
+        ).rejects.toThrow();
+        expect(await store.getInstance('half')).toBeUndefined();
+        expect(await store.lastEventId()).toBe(0);
+        expect(await store.listApis()).toEqual([]);
+        expect(await store.loadApiBuckets(0)).toEqual([]);
+        expect(await store.listApiHistory('/half', 0, 2 * T0)).toEqual([]);
+        expect(await store.listApiFailures('/half', 10)).toEqual([]);
+        expect(await store.listProbeResults('/half', 10)).toEqual([]);
+      });
+    });
+
+    describe('API window buckets', () => {
+      const index = T0 / 10_000;
+
+      it('round-trips every field, and loads the buckets that start at or after a time', async () => {
+        const earlier = apiBucket({ index: index - 1 });
+        const atTheTime = apiBucket({ index });
+        const empty = apiBucket({
+          basepath: '/a',
+          index: index + 1,
+          total: 0,
+          failures: 0,
+          bySource: { traffic: 0, pulse: 0, otlp: 0 },
+          latency: [],
+        });
+        const fine = apiBucket({
+          basepath: '/orders/v2',
+          bucketMs: 1000,
+          index: T0 / 1000 + 5,
+          total: 1,
+          failures: 1,
+          bySource: { traffic: 0, pulse: 1, otlp: 0 },
+          latency: [[0, 1]],
+        });
+        const fineEarlier = apiBucket({ bucketMs: 1000, index: T0 / 1000 - 1 });
+        await store.commit(apiBatch({ apiBuckets: [earlier, atTheTime, empty, fine, fineEarlier] }));
+
+        expect(byBucketKey(await store.loadApiBuckets(T0))).toStrictEqual(
+          byBucketKey([atTheTime, empty, fine]),
+        );
+        expect(await store.loadApiBuckets(T0 + 5001)).toStrictEqual([empty]);
+        expect(await store.loadApiBuckets(T0 + 10_001)).toEqual([]);
+        expect(await store.loadApiBuckets(0)).toHaveLength(5);
+      });
+
+      it('upserts by (basepath, bucketMs, index): a later write replaces the counts and the histogram', async () => {
+        await store.commit(apiBatch({ apiBuckets: [apiBucket()] }));
+        const replaced = apiBucket({
+          total: 13,
+          failures: 0,
+          bySource: { traffic: 13, pulse: 0, otlp: 0 },
+          latency: [[4, 13]],
+        });
+        const otherWidth = apiBucket({ bucketMs: 5000, index: apiBucket().index });
+        const otherApi = apiBucket({ basepath: '/other' });
+        await store.commit(apiBatch({ apiBuckets: [replaced, otherWidth, otherApi] }));
+        expect(byBucketKey(await store.loadApiBuckets(0))).toStrictEqual(
+          byBucketKey([replaced, otherWidth, otherApi]),
+        );
+
+        const last = { ...replaced, total: 99 };
+        await store.commit(apiBatch({ apiBuckets: [{ ...replaced, total: 98 }, last] }));
+        expect((await store.loadApiBuckets(0)).filter((bucket) => bucket.total >= 98)).toStrictEqual([last]);
+      });
+
+      it('upserts 5,000 buckets in one commit quickly, inserting and then replacing them', async ({
+        annotate,
+      }) => {
+        const buckets = Array.from({ length: 5000 }, (_, i) =>
+          apiBucket({ basepath: `/api-${i % 100}`, index: index + Math.floor(i / 100) }),
+        );
+        let started = performance.now();
+        await store.commit(apiBatch({ apiBuckets: buckets }));
+        const insertMs = performance.now() - started;
+
+        const updated = buckets.map((bucket) => ({ ...bucket, total: bucket.total + 1, latency: [[5, 13]] }));
+        started = performance.now();
+        await store.commit(apiBatch({ apiBuckets: updated as ApiBucketRecord[] }));
+        const upsertMs = performance.now() - started;
+        await annotate(`5,000 buckets: insert ${insertMs.toFixed(0)} ms, replace ${upsertMs.toFixed(0)} ms`);
+
+        expect(byBucketKey(await store.loadApiBuckets(T0))).toStrictEqual(
+          byBucketKey(updated as ApiBucketRecord[]),
+        );
+        // Generous, for a loaded CI machine: either backend takes well under a tenth of this.
+        expect(insertMs).toBeLessThan(2000);
+        expect(upsertMs).toBeLessThan(2000);
+      });
+    });
+
+    describe('API history', () => {
+      it('round-trips both resolutions and null percentiles; lists from <= start < to, oldest first', async () => {
+        const hourBefore = apiHistoryRow({
+          resolution: 'hour',
+          start: HOUR - HOUR_MS,
+          total: 3600,
+          p50Ms: 9,
+        });
+        const hour = apiHistoryRow({ resolution: 'hour', start: HOUR, p95Ms: 1234.5678 });
+        const minute = apiHistoryRow({ start: HOUR, p50Ms: 0.25 });
+        const idle = apiHistoryRow({
+          start: HOUR + 60_000,
+          total: 0,
+          failures: 0,
+          bySource: { traffic: 0, pulse: 0, otlp: 0 },
+          p50Ms: null,
+          p95Ms: null,
+        });
+        const atTheEnd = apiHistoryRow({ start: HOUR + 120_000 });
+        const otherApi = apiHistoryRow({ basepath: '/other', start: HOUR + 60_000 });
+        await store.commit(apiBatch({ apiHistory: [atTheEnd, idle, minute, otherApi, hour, hourBefore] }));
+
+        const listed = await store.listApiHistory('/orders', HOUR - HOUR_MS, HOUR + 120_000);
+        expect(listed.map((row) => row.start)).toEqual([HOUR - HOUR_MS, HOUR, HOUR, HOUR + 60_000]);
+        const sameStart = listed.slice(1, 3).sort((a, b) => a.resolution.localeCompare(b.resolution));
+        expect([listed[0], ...sameStart, listed[3]]).toStrictEqual([hourBefore, hour, minute, idle]);
+
+        expect(await store.listApiHistory('/orders', HOUR + 1, HOUR + 120_001)).toStrictEqual([
+          idle,
+          atTheEnd,
+        ]);
+        expect(await store.listApiHistory('/orders', HOUR, HOUR)).toEqual([]);
+        expect(await store.listApiHistory('/other', 0, 2 * T0)).toStrictEqual([otherApi]);
+        expect(await store.listApiHistory('/nobody', 0, 2 * T0)).toEqual([]);
+      });
+
+      it('upserts by (basepath, resolution, start): a later write replaces every count and percentile', async () => {
+        await store.commit(apiBatch({ apiHistory: [apiHistoryRow()] }));
+        const replaced = apiHistoryRow({
+          total: 61,
+          failures: 0,
+          bySource: { traffic: 61, pulse: 0, otlp: 0 },
+          p50Ms: null,
+          p95Ms: 3,
+        });
+        const hour = apiHistoryRow({ resolution: 'hour' });
+        await store.commit(apiBatch({ apiHistory: [replaced, hour] }));
+        const listed = await store.listApiHistory('/orders', T0, T0 + 1);
+        expect(listed.sort((a, b) => a.resolution.localeCompare(b.resolution))).toStrictEqual([
+          hour,
+          replaced,
+        ]);
+
+        const last = { ...hour, total: 7 };
+        await store.commit(apiBatch({ apiHistory: [{ ...hour, total: 6 }, last] }));
+        expect(
+          (await store.listApiHistory('/orders', T0, T0 + 1)).find((row) => row.resolution === 'hour'),
+        ).toStrictEqual(last);
+      });
+    });
+
+    describe('API failures and probe results', () => {
+      it('appends failures and lists those of one API newest first, up to the limit', async () => {
+        const first = apiFailure({ at: T0 });
+        const refused = apiFailure({
+          at: T0 + 2000,
+          statusCode: null,
+          error: 'connection refused',
+          durationMs: 5000,
+          source: 'pulse',
+        });
+        const fromSpans = apiFailure({ at: T0 + 1000, statusCode: 500, durationMs: 0, source: 'otlp' });
+        await store.commit(
+          apiBatch({ apiFailures: [first, refused, apiFailure({ basepath: '/other', at: T0 + 5000 })] }),
+        );
+        await store.commit(apiBatch({ apiFailures: [fromSpans] }));
+
+        expect(await store.listApiFailures('/orders', 10)).toStrictEqual([refused, fromSpans, first]);
+        expect(await store.listApiFailures('/orders', 2)).toStrictEqual([refused, fromSpans]);
+        expect(await store.listApiFailures('/orders', 0)).toEqual([]);
+        expect(await store.listApiFailures('/nobody', 10)).toEqual([]);
+        // The same failure twice is two failures: these are appended, not upserted.
+        await store.commit(apiBatch({ apiFailures: [first] }));
+        expect(await store.listApiFailures('/orders', 10)).toStrictEqual([refused, fromSpans, first, first]);
+      });
+
+      it('appends probe results and lists those of one API newest first, up to the limit', async () => {
+        const failed = probeResult({ at: T0 });
+        const passed = probeResult({
+          at: T0 + 30_000,
+          ok: true,
+          statusCode: 200,
+          detail: null,
+          durationMs: 12,
+        });
+        const timedOut = probeResult({
+          at: T0 + 60_000,
+          ok: false,
+          statusCode: null,
+          error: 'timeout',
+          durationMs: 2500,
+          detail: 'no answer within 2500 ms',
+        });
+        await store.commit(
+          apiBatch({ probeResults: [failed, timedOut, probeResult({ basepath: '/other' })] }),
+        );
+        await store.commit(apiBatch({ probeResults: [passed] }));
+
+        expect(await store.listProbeResults('/orders', 10)).toStrictEqual([timedOut, passed, failed]);
+        expect(await store.listProbeResults('/orders', 1)).toStrictEqual([timedOut]);
+        expect(await store.listProbeResults('/orders', -1)).toEqual([]);
+        expect(await store.listProbeResults('/other', 10)).toStrictEqual([
+          probeResult({ basepath: '/other' }),
+        ]);
+      });
+    });
+
+    describe('history compaction', () => {
+      const noLimits = { minutesBefore: 0, deleteBefore: 0, bucketsBefore: 0 };
+      const minute = (n: number, overrides: Partial<ApiHistoryRecord>): ApiHistoryRecord =>
+        apiHistoryRow({ start: HOUR + n * 60_000, ...overrides });
+      const hourRow = (start: number, overrides: Partial<ApiHistoryRecord>): ApiHistoryRecord =>
+        apiHistoryRow({ start, resolution: 'hour', ...overrides });
+
+      it('does nothing on an empty store', async () => {
+        expect(
+          await store.compactApiHistory({ minutesBefore: T0, deleteBefore: T0, bucketsBefore: T0 }),
+        ).toBe(0);
+      });
+
+      it('merges the minutes of an hour into one hour row: sums, the worst p95, the count-weighted p50', async () => {
+        const nextHour = minute(60, {});
+        await store.commit(
+          apiBatch({
+            apiHistory: [
+              minute(0, {
+                total: 10,
+                failures: 1,
+                bySource: { traffic: 8, pulse: 2, otlp: 0 },
+                p50Ms: 10,
+                p95Ms: 50,
+              }),
+              minute(1, {
+                total: 20,
+                failures: 2,
+                bySource: { traffic: 20, pulse: 0, otlp: 0 },
+                p50Ms: 20,
+                p95Ms: 200,
+              }),
+              minute(59, {
+                total: 10,
+                failures: 0,
+                bySource: { traffic: 0, pulse: 4, otlp: 6 },
+                p50Ms: 40,
+                p95Ms: 80,
+              }),
+              nextHour,
+            ],
+          }),
+        );
+        const limits = { ...noLimits, minutesBefore: HOUR + HOUR_MS };
+        expect(await store.compactApiHistory(limits)).toBe(3);
+
+        // p50 = (10×10 + 20×20 + 40×10) / 40 = 22.5; the minute at minutesBefore stays a minute.
+        const merged = hourRow(HOUR, {
+          total: 40,
+          failures: 3,
+          bySource: { traffic: 28, pulse: 6, otlp: 6 },
+          p50Ms: 22.5,
+          p95Ms: 200,
+        });
+        expect(await store.listApiHistory('/orders', 0, 2 * T0)).toStrictEqual([merged, nextHour]);
+        expect(await store.compactApiHistory(limits)).toBe(0);
+        expect(await store.listApiHistory('/orders', 0, 2 * T0)).toStrictEqual([merged, nextHour]);
+      });
+
+      it('merges into an hour row already there, per API and per hour, ignoring missing percentiles', async () => {
+        const earlierMerge = hourRow(HOUR, {
+          total: 40,
+          failures: 3,
+          bySource: { traffic: 28, pulse: 6, otlp: 6 },
+          p50Ms: 22.5,
+          p95Ms: 200,
+        });
+        const late = minute(45, {
+          total: 2,
+          failures: 0,
+          bySource: { traffic: 2, pulse: 0, otlp: 0 },
+          p50Ms: 70,
+          p95Ms: 90,
+        });
+        await store.commit(
+          apiBatch({
+            apiHistory: [
+              earlierMerge,
+              minute(30, {
+                total: 10,
+                failures: 1,
+                bySource: { traffic: 10, pulse: 0, otlp: 0 },
+                p50Ms: 10,
+                p95Ms: 300,
+              }),
+              minute(31, {
+                total: 5,
+                failures: 5,
+                bySource: { traffic: 0, pulse: 5, otlp: 0 },
+                p50Ms: null,
+                p95Ms: null,
+              }),
+              late,
+              minute(-58, {
+                total: 7,
+                failures: 7,
+                bySource: { traffic: 7, pulse: 0, otlp: 0 },
+                p50Ms: 3,
+                p95Ms: 9,
+              }),
+              minute(2, { basepath: '/b', total: 3, failures: 0, p50Ms: null, p95Ms: null }),
+            ],
+          }),
+        );
+        // Up to minute 40 of the hour: minute 45 stays a minute for now.
+        expect(await store.compactApiHistory({ ...noLimits, minutesBefore: HOUR + 40 * 60_000 })).toBe(4);
+
+        // p50 = (22.5×40 + 10×10) / 50 = 20: the minute without percentiles adds to the counts only.
+        const merged = hourRow(HOUR, {
+          total: 55,
+          failures: 9,
+          bySource: { traffic: 38, pulse: 11, otlp: 6 },
+          p50Ms: 20,
+          p95Ms: 300,
+        });
+        const previousHour = hourRow(HOUR - HOUR_MS, {
+          total: 7,
+          failures: 7,
+          bySource: { traffic: 7, pulse: 0, otlp: 0 },
+          p50Ms: 3,
+          p95Ms: 9,
+        });
+        expect(await store.listApiHistory('/orders', 0, 2 * T0)).toStrictEqual([previousHour, merged, late]);
+        expect(await store.listApiHistory('/b', 0, 2 * T0)).toStrictEqual([
+          hourRow(HOUR, { basepath: '/b', total: 3, failures: 0, p50Ms: null, p95Ms: null }),
+        ]);
+
+        // The rest of the hour joins the row later. The hour row weighs with all its 55 requests, the 5
+        // without percentiles included: p50 = (20×55 + 70×2) / 57, an approximation (see the store).
+        expect(await store.compactApiHistory({ ...noLimits, minutesBefore: HOUR + HOUR_MS })).toBe(1);
+        const [, whole] = await store.listApiHistory('/orders', 0, 2 * T0);
+        expect(whole).toStrictEqual({
+          ...merged,
+          total: 57,
+          bySource: { traffic: 40, pulse: 11, otlp: 6 },
+          p50Ms: expect.closeTo(1240 / 57, 9) as number,
+          p95Ms: 300,
+        });
+      });
+
+      it('deletes history, failures and probe results before deleteBefore, and buckets before bucketsBefore', async () => {
+        const index = T0 / 10_000;
+        const keptHistory = [apiHistoryRow({ start: T0 }), apiHistoryRow({ start: T0, resolution: 'hour' })];
+        const keptBuckets = [
+          apiBucket({ index: index + 2 }),
+          apiBucket({ bucketMs: 1000, index: T0 / 1000 + 20 }),
+        ];
+        await store.commit(
+          apiBatch({
+            apiHistory: [
+              ...keptHistory,
+              apiHistoryRow({ start: T0 - 60_000 }),
+              apiHistoryRow({ start: T0 - HOUR_MS, resolution: 'hour' }),
+              apiHistoryRow({ basepath: '/other', start: T0 - 1 }),
+            ],
+            apiFailures: [
+              apiFailure({ at: T0 }),
+              apiFailure({ at: T0 - 1 }),
+              apiFailure({ basepath: '/other', at: 0 }),
+            ],
+            probeResults: [probeResult({ at: T0 }), probeResult({ at: T0 - 1 })],
+            apiBuckets: [
+              ...keptBuckets,
+              apiBucket({ index: index + 1 }),
+              apiBucket({ bucketMs: 1000, index: T0 / 1000 + 19 }),
+            ],
+          }),
+        );
+        const removed = await store.compactApiHistory({
+          minutesBefore: 0,
+          deleteBefore: T0,
+          bucketsBefore: T0 + 20_000,
+        });
+        expect(removed).toBe(3 + 2 + 1 + 2);
+
+        const history = await store.listApiHistory('/orders', 0, 2 * T0);
+        expect(history.sort((a, b) => a.resolution.localeCompare(b.resolution))).toStrictEqual(
+          keptHistory.reverse(),
+        );
+        expect(await store.listApiHistory('/other', 0, 2 * T0)).toEqual([]);
+        expect(await store.listApiFailures('/orders', 10)).toStrictEqual([apiFailure({ at: T0 })]);
+        expect(await store.listApiFailures('/other', 10)).toEqual([]);
+        expect(await store.listProbeResults('/orders', 10)).toStrictEqual([probeResult({ at: T0 })]);
+        expect(byBucketKey(await store.loadApiBuckets(0))).toStrictEqual(byBucketKey(keptBuckets));
+      });
+
+      it('keeps only the newest failures and probe results of each API', async () => {
+        const { failuresPerApi, probeResultsPerApi } = API_RETENTION;
+        const failures = Array.from({ length: failuresPerApi + 5 }, (_, i) =>
+          apiFailure({ at: T0 + i, durationMs: i }),
+        );
+        const fewFailures = Array.from({ length: 3 }, (_, i) =>
+          apiFailure({ basepath: '/other', at: T0 - i }),
+        );
+        const probes = Array.from({ length: probeResultsPerApi + 3 }, (_, i) =>
+          probeResult({ at: T0 + i, ok: i % 2 === 0 }),
+        );
+        await store.commit(apiBatch({ apiFailures: [...failures, ...fewFailures], probeResults: probes }));
+
+        expect(await store.compactApiHistory(noLimits)).toBe(5 + 3);
+        const keptFailures = await store.listApiFailures('/orders', 10_000);
+        expect(keptFailures).toStrictEqual(failures.slice(5).reverse());
+        expect(await store.listApiFailures('/other', 10_000)).toStrictEqual(fewFailures);
+        const keptProbes = await store.listProbeResults('/orders', 10_000);
+        expect(keptProbes).toHaveLength(probeResultsPerApi);
+        expect(keptProbes[0]).toStrictEqual(probes.at(-1));
+        expect(keptProbes.at(-1)).toStrictEqual(probes[3]);
+        expect(await store.compactApiHistory(noLimits)).toBe(0);
       });
     });
 

@@ -1,11 +1,79 @@
 import type { ApiKeyRecord } from '../auth/scopes.js';
 import type { EventKind, NewEvent, StoredEvent } from '../domain/events.js';
+import type { ApiDefinition, ObservationSource } from '../domain/api.js';
 import type { InstanceRecord } from '../domain/instance.js';
+
+/**
+ * One bucket of an API's sliding window (10 s or finer): what the window needs to be rebuilt after a
+ * restart, so accepted observations survive `kill -9` as their effect on the window.
+ */
+export interface ApiBucketRecord {
+  basepath: string;
+  /** Bucket width in ms, and the bucket's number (start = index × bucketMs). */
+  bucketMs: number;
+  index: number;
+  total: number;
+  failures: number;
+  bySource: Record<ObservationSource, number>;
+  /** Latency histogram as sparse `[bin, count]` pairs (bins from `domain/latency-histogram.ts`). */
+  latency: Array<[number, number]>;
+}
+
+/** One minute (or, after downsampling, one hour) of an API's history. */
+export interface ApiHistoryRecord {
+  basepath: string;
+  /** Start of the period (epoch ms). */
+  start: number;
+  resolution: 'minute' | 'hour';
+  total: number;
+  failures: number;
+  bySource: Record<ObservationSource, number>;
+  p50Ms: number | null;
+  p95Ms: number | null;
+}
+
+/** A failed request kept as evidence ("the last failures"). */
+export interface ApiFailureRecord {
+  basepath: string;
+  at: number;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  source: ObservationSource;
+}
+
+/** One Pulse probe, kept in the probe history. */
+export interface ProbeResultRecord {
+  basepath: string;
+  at: number;
+  ok: boolean;
+  statusCode: number | null;
+  error: string | null;
+  durationMs: number;
+  /** Why an answer failed its expectations, e.g. `status 503 not in 200-399`, `body.status is "DOWN", expected "UP"`. */
+  detail: string | null;
+}
+
+/** How many failures and probe results `compactApiHistory` keeps per API, newest first. */
+export const API_RETENTION = { failuresPerApi: 100, probeResultsPerApi: 1000 } as const;
 
 /** What one commit writes, atomically: instance records (upserted by id) and new events. */
 export interface CommitBatch {
   instances: readonly InstanceRecord[];
   events: readonly NewEvent[];
+  /** API definitions created or changed through the admin API or auto-registration (upserted by basepath). */
+  apis?: readonly ApiDefinition[];
+  /**
+   * Basepaths of API definitions to delete, with their buckets, history, failures and probe results.
+   * Applied after the batch's other rows: what the same batch writes for such a basepath is deleted too.
+   */
+  deletedApis?: readonly string[];
+  /** Window buckets, upserted by (basepath, bucketMs, index). */
+  apiBuckets?: readonly ApiBucketRecord[];
+  /** History rows, upserted by (basepath, resolution, start). */
+  apiHistory?: readonly ApiHistoryRecord[];
+  apiFailures?: readonly ApiFailureRecord[];
+  probeResults?: readonly ProbeResultRecord[];
 }
 
 export interface EventQuery {
@@ -16,6 +84,8 @@ export interface EventQuery {
   /** Only events of these kinds; an empty list matches none. */
   kinds?: readonly EventKind[];
   instanceId?: string;
+  /** Only `api.*` events about this basepath. */
+  basepath?: string;
   /** At most this many, oldest first (by id); zero or less gives none. */
   limit: number;
 }
@@ -39,9 +109,9 @@ export interface Store {
   close(): Promise<void>;
 
   /**
-   * Writes instance records and events in one transaction, and returns the events numbered.
-   * Event ids increase in commit order and are never reused, even after pruning. When it
-   * resolves, the data survives a `kill -9`. A record upserted twice in one batch: the last wins.
+   * Writes instance records, events and the batch's API rows in one transaction, and returns the
+   * events numbered. Event ids increase in commit order and are never reused, even after pruning. When
+   * it resolves, the data survives a `kill -9`. A record upserted twice in one batch: the last wins.
    * Event `data` and instance `message` must be JSON-serializable; they come back as JSON parsed.
    */
   commit(batch: CommitBatch): Promise<StoredEvent[]>;
@@ -57,6 +127,32 @@ export interface Store {
   lastEventId(): Promise<number>;
   /** Deletes events before this time; returns how many. */
   pruneEvents(before: number): Promise<number>;
+
+  /**
+   * API definitions stored by the admin API and auto-registration (not those declared in YAML), by
+   * basepath in byte order.
+   */
+  listApis(): Promise<ApiDefinition[]>;
+  /** Window buckets that start at or after `since` (epoch ms), for rebuilding windows at start. */
+  loadApiBuckets(since: number): Promise<ApiBucketRecord[]>;
+  /** History of one API between two times, oldest first, both resolutions. */
+  listApiHistory(basepath: string, from: number, to: number): Promise<ApiHistoryRecord[]>;
+  /** The latest failures of one API, newest first. */
+  listApiFailures(basepath: string, limit: number): Promise<ApiFailureRecord[]>;
+  /** The latest Pulse results of one API, newest first. */
+  listProbeResults(basepath: string, limit: number): Promise<ProbeResultRecord[]>;
+  /**
+   * Keeps history bounded: merges minute rows older than `minutesBefore` into hour rows (sums, and the
+   * worst p95 / count-weighted p50 of the hour), deletes history, failures and probe results older
+   * than `deleteBefore`, and window buckets older than `bucketsBefore`; keeps at most the newest
+   * `API_RETENTION.failuresPerApi` failures and `API_RETENTION.probeResultsPerApi` probe results per API.
+   * All in one transaction. Returns the rows deleted (merged minute rows included).
+   */
+  compactApiHistory(limits: {
+    minutesBefore: number;
+    deleteBefore: number;
+    bucketsBefore: number;
+  }): Promise<number>;
 
   /** Stores a new key; rejects with `CONFLICT` when the id is taken. */
   createKey(key: ApiKeyRecord): Promise<void>;

@@ -53,4 +53,72 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'API definitions, window buckets, history, failures, probe results',
+    // A bucket starts at idx × bucket_ms; the expression index serves loadApiBuckets and compaction,
+    // which filter on exactly that expression. History counts are BIGINT: an hour of a busy API
+    // passes 2^31 requests.
+    sql: `
+      CREATE TABLE apis (
+        basepath   TEXT COLLATE "C" PRIMARY KEY,
+        definition JSONB  NOT NULL,
+        origin     TEXT   NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+
+      CREATE TABLE api_buckets (
+        basepath  TEXT COLLATE "C" NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        idx       BIGINT  NOT NULL,
+        total     BIGINT  NOT NULL,
+        failures  BIGINT  NOT NULL,
+        traffic   BIGINT  NOT NULL,
+        pulse     BIGINT  NOT NULL,
+        otlp      BIGINT  NOT NULL,
+        latency   JSONB   NOT NULL,
+        PRIMARY KEY (basepath, bucket_ms, idx)
+      );
+      CREATE INDEX api_buckets_start ON api_buckets ((idx * bucket_ms));
+
+      CREATE TABLE api_history (
+        basepath   TEXT COLLATE "C" NOT NULL,
+        resolution TEXT COLLATE "C" NOT NULL CHECK (resolution IN ('minute', 'hour')),
+        start      BIGINT NOT NULL,
+        total      BIGINT NOT NULL,
+        failures   BIGINT NOT NULL,
+        traffic    BIGINT NOT NULL,
+        pulse      BIGINT NOT NULL,
+        otlp       BIGINT NOT NULL,
+        p50_ms     DOUBLE PRECISION,
+        p95_ms     DOUBLE PRECISION,
+        PRIMARY KEY (basepath, resolution, start)
+      );
+      CREATE INDEX api_history_start ON api_history (resolution, start);
+
+      CREATE TABLE api_failures (
+        id          BIGSERIAL PRIMARY KEY,
+        basepath    TEXT COLLATE "C" NOT NULL,
+        at          BIGINT NOT NULL,
+        status_code INTEGER,
+        error       TEXT,
+        duration_ms DOUBLE PRECISION NOT NULL,
+        source      TEXT NOT NULL
+      );
+      CREATE INDEX api_failures_basepath_at ON api_failures (basepath, at DESC, id DESC);
+
+      CREATE TABLE probe_results (
+        id          BIGSERIAL PRIMARY KEY,
+        basepath    TEXT COLLATE "C" NOT NULL,
+        at          BIGINT  NOT NULL,
+        ok          BOOLEAN NOT NULL,
+        status_code INTEGER,
+        error       TEXT,
+        duration_ms DOUBLE PRECISION NOT NULL,
+        detail      TEXT
+      );
+      CREATE INDEX probe_results_basepath_at ON probe_results (basepath, at DESC, id DESC);
+    `,
+  },
 ];

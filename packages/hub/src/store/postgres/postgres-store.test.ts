@@ -2,7 +2,7 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { findClosedPort, startLoopbackServer } from '../../../../sdk/src/testing/services.js';
-import { instanceRecord, newEvent } from '../../testing/store-fixtures.js';
+import { apiDefinition, instanceRecord, newEvent } from '../../testing/store-fixtures.js';
 import {
   openTempPostgresStore,
   POSTGRES_URL,
@@ -125,13 +125,41 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name',
       [schema],
     );
-    expect(tables.map((row) => row.table_name)).toEqual([
+    expect(tables.map((row) => row.table_name).sort()).toEqual([
+      'api_buckets',
+      'api_failures',
+      'api_history',
       'api_keys',
+      'apis',
       'events',
       'instances',
+      'probe_results',
       'schema_migrations',
     ]);
     const versions = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);
+    expect(versions).toEqual(POSTGRES_MIGRATIONS.map((step) => ({ version: step.version })));
+  });
+
+  it('upgrades a version-1 schema in place, keeping its data', async () => {
+    const { store, schema } = tempStore();
+    await query(`CREATE SCHEMA "${schema}"`);
+    await query(
+      `SET search_path = "${schema}";
+       CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL);
+       INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0);
+       ${POSTGRES_MIGRATIONS[0]!.sql}
+       INSERT INTO instances (instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at,
+         state_changed_at, removed_at, beats, message)
+       VALUES ('x', 'orders', 'alive', false, 1, 2, 3, NULL, 4, '{"instanceId":"x","service":"orders"}');`,
+    );
+
+    await store.migrate();
+    expect(await store.getInstance('x')).toMatchObject({ instanceId: 'x', beats: 4 });
+    await store.commit({ instances: [], events: [], apis: [apiDefinition({ basepath: '/orders' })] });
+    expect(await store.listApis()).toEqual([apiDefinition({ basepath: '/orders' })]);
+    const versions = await query<{ version: number }>(
+      `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
+    );
     expect(versions).toEqual(POSTGRES_MIGRATIONS.map((step) => ({ version: step.version })));
   });
 

@@ -1,9 +1,19 @@
 import { describeError, HeartbeatError } from '@heartbeat/sdk';
 import pg from 'pg';
 import type { ApiKeyRecord, Scope } from '../../auth/scopes.js';
+import type { ApiDefinition, ObservationSource } from '../../domain/api.js';
 import type { EventKind, NewEvent, StoredEvent } from '../../domain/events.js';
 import type { HeartbeatMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
-import type { CommitBatch, EventQuery, Store } from '../store.js';
+import {
+  API_RETENTION,
+  type ApiBucketRecord,
+  type ApiFailureRecord,
+  type ApiHistoryRecord,
+  type CommitBatch,
+  type EventQuery,
+  type ProbeResultRecord,
+  type Store,
+} from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -164,28 +174,37 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     await pool.end();
   }
 
+  function assertOpen(): void {
+    if (closed)
+      throw new HeartbeatError('UNAVAILABLE', `the PostgreSQL store at ${target.location} is closed`);
+  }
+
   async function commit(batch: CommitBatch): Promise<StoredEvent[]> {
-    if (batch.instances.length === 0 && batch.events.length === 0) {
-      if (closed)
-        throw new HeartbeatError('UNAVAILABLE', `the PostgreSQL store at ${target.location} is closed`);
-      return [];
-    }
     // One statement per table, whatever the batch size: the rows travel as one JSON document.
     const instances = batch.instances.length > 0 ? toJson(instanceRows(batch.instances)) : undefined;
     const events = batch.events.length > 0 ? toJson(batch.events.map(eventRow)) : undefined;
+    const apiWrites = apiStatements(batch);
+    if (instances === undefined && events === undefined && apiWrites.length === 0) {
+      assertOpen();
+      return [];
+    }
     return transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COMMIT_LOCK, schema]);
       if (instances !== undefined) await client.query(UPSERT_INSTANCES, [instances]);
-      if (events === undefined) return [];
-      const { rows } = await client.query<{ id: string }>(INSERT_EVENTS, [events]);
-      // The ids were drawn in `ord` order, so sorted they line up with the batch.
-      const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
-      return batch.events.map((event, index) => {
-        const id = ids[index];
-        if (id === undefined)
-          throw new Error(`PostgreSQL returned ${ids.length} event ids for ${batch.events.length}`);
-        return numbered(id, event);
-      });
+      let stored: StoredEvent[] = [];
+      if (events !== undefined) {
+        const { rows } = await client.query<{ id: string }>(INSERT_EVENTS, [events]);
+        // The ids were drawn in `ord` order, so sorted they line up with the batch.
+        const ids = rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+        stored = batch.events.map((event, index) => {
+          const id = ids[index];
+          if (id === undefined)
+            throw new Error(`PostgreSQL returned ${ids.length} event ids for ${batch.events.length}`);
+          return numbered(id, event);
+        });
+      }
+      for (const [sql, rows] of apiWrites) await client.query(sql, [rows]);
+      return stored;
     });
   }
 
@@ -257,6 +276,88 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     });
   }
 
+  function listApis(): Promise<ApiDefinition[]> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<{ definition: ApiDefinition }>(
+        'SELECT definition FROM apis ORDER BY basepath',
+      );
+      return rows.map((row) => row.definition);
+    });
+  }
+
+  function loadApiBuckets(since: number): Promise<ApiBucketRecord[]> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<BucketRow>(
+        `SELECT ${BUCKET_COLUMNS} FROM api_buckets WHERE idx * bucket_ms >= $1 ORDER BY basepath, bucket_ms, idx`,
+        [since],
+      );
+      return rows.map(toBucket);
+    });
+  }
+
+  function listApiHistory(basepath: string, from: number, to: number): Promise<ApiHistoryRecord[]> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<HistoryRow>(
+        `SELECT ${HISTORY_COLUMNS} FROM api_history
+         WHERE basepath = $1 AND resolution IN ('hour', 'minute') AND start >= $2 AND start < $3
+         ORDER BY start, resolution`,
+        [basepath, from, to],
+      );
+      return rows.map(toHistory);
+    });
+  }
+
+  async function listApiFailures(basepath: string, limit: number): Promise<ApiFailureRecord[]> {
+    const count = Math.floor(limit);
+    if (!(count > 0)) {
+      assertOpen();
+      return [];
+    }
+    return withClient(async (client) => {
+      const { rows } = await client.query<FailureRow>(
+        `SELECT ${FAILURE_COLUMNS} FROM api_failures WHERE basepath = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+        [basepath, count],
+      );
+      return rows.map(toFailure);
+    });
+  }
+
+  async function listProbeResults(basepath: string, limit: number): Promise<ProbeResultRecord[]> {
+    const count = Math.floor(limit);
+    if (!(count > 0)) {
+      assertOpen();
+      return [];
+    }
+    return withClient(async (client) => {
+      const { rows } = await client.query<ProbeRow>(
+        `SELECT ${PROBE_COLUMNS} FROM probe_results WHERE basepath = $1 ORDER BY at DESC, id DESC LIMIT $2`,
+        [basepath, count],
+      );
+      return rows.map(toProbeResult);
+    });
+  }
+
+  function compactApiHistory(limits: CompactLimits): Promise<number> {
+    return transaction(async (client) => {
+      // Hubs sharing the database compact one at a time; commits go on meanwhile (the rows they
+      // write are newer than those compacted).
+      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COMPACT_LOCK, schema]);
+      const deleted = async (sql: string, value: number): Promise<number> =>
+        (await client.query(sql, [value])).rowCount ?? 0;
+      let removed = 0;
+      // Expired rows first: merging minutes that are about to be deleted would be wasted work.
+      removed += await deleted(DELETE_OLD_HISTORY, limits.deleteBefore);
+      await client.query(MERGE_MINUTES, [limits.minutesBefore]);
+      removed += await deleted(DELETE_MERGED_MINUTES, limits.minutesBefore);
+      removed += await deleted('DELETE FROM api_failures WHERE at < $1', limits.deleteBefore);
+      removed += await deleted('DELETE FROM probe_results WHERE at < $1', limits.deleteBefore);
+      removed += await deleted('DELETE FROM api_buckets WHERE idx * bucket_ms < $1', limits.bucketsBefore);
+      removed += await deleted(capSql('api_failures'), API_RETENTION.failuresPerApi);
+      removed += await deleted(capSql('probe_results'), API_RETENTION.probeResultsPerApi);
+      return removed;
+    });
+  }
+
   function createKey(key: ApiKeyRecord): Promise<void> {
     return withClient(async (client) => {
       try {
@@ -316,6 +417,12 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     listEvents,
     lastEventId,
     pruneEvents,
+    listApis,
+    loadApiBuckets,
+    listApiHistory,
+    listApiFailures,
+    listProbeResults,
+    compactApiHistory,
     createKey,
     getKey,
     listKeys,
@@ -323,15 +430,23 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   };
 }
 
-/** Advisory lock classes (with the schema's hash as the second key): "hbmi", "hbcm". */
+/** Advisory lock classes (with the schema's hash as the second key): "hbmi", "hbcm", "hbcp". */
 const MIGRATION_LOCK = 0x68626d69;
 const COMMIT_LOCK = 0x6862636d;
+const COMPACT_LOCK = 0x68626370;
 const UNIQUE_VIOLATION = '23505';
 
 const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
+const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
+const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
+const FAILURE_COLUMNS = 'basepath, at, status_code, error, duration_ms, source';
+const PROBE_COLUMNS = 'basepath, at, ok, status_code, error, duration_ms, detail';
+const HOUR_MS = 3_600_000;
+
+type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
 const UPSERT_INSTANCES = `
   INSERT INTO instances (${INSTANCE_COLUMNS})
@@ -352,6 +467,189 @@ const INSERT_EVENTS = `
   FROM json_to_recordset($1::json) AS t(ord integer, at bigint, kind text, instance_id text, service text, data jsonb)
   ORDER BY ord
   RETURNING id`;
+
+const UPSERT_APIS = `
+  INSERT INTO apis (basepath, definition, origin, created_at, updated_at)
+  SELECT basepath, definition, origin, created_at, updated_at
+  FROM json_to_recordset($1::json) AS t(basepath text, definition jsonb, origin text, created_at bigint, updated_at bigint)
+  ON CONFLICT (basepath) DO UPDATE SET
+    definition = EXCLUDED.definition, origin = EXCLUDED.origin,
+    created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at`;
+
+const UPSERT_BUCKETS = `
+  INSERT INTO api_buckets (${BUCKET_COLUMNS})
+  SELECT ${BUCKET_COLUMNS}
+  FROM json_to_recordset($1::json) AS t(
+    basepath text, bucket_ms integer, idx bigint, total bigint, failures bigint,
+    traffic bigint, pulse bigint, otlp bigint, latency jsonb)
+  ON CONFLICT (basepath, bucket_ms, idx) DO UPDATE SET
+    total = EXCLUDED.total, failures = EXCLUDED.failures, traffic = EXCLUDED.traffic,
+    pulse = EXCLUDED.pulse, otlp = EXCLUDED.otlp, latency = EXCLUDED.latency`;
+
+const UPSERT_HISTORY = `
+  INSERT INTO api_history (${HISTORY_COLUMNS})
+  SELECT ${HISTORY_COLUMNS}
+  FROM json_to_recordset($1::json) AS t(
+    basepath text, resolution text, start bigint, total bigint, failures bigint,
+    traffic bigint, pulse bigint, otlp bigint, p50_ms double precision, p95_ms double precision)
+  ON CONFLICT (basepath, resolution, start) DO UPDATE SET
+    total = EXCLUDED.total, failures = EXCLUDED.failures, traffic = EXCLUDED.traffic,
+    pulse = EXCLUDED.pulse, otlp = EXCLUDED.otlp, p50_ms = EXCLUDED.p50_ms, p95_ms = EXCLUDED.p95_ms`;
+
+// ORDER BY ord, as for events: ids follow the batch, so equal times list newest-written first.
+const INSERT_FAILURES = `
+  INSERT INTO api_failures (${FAILURE_COLUMNS})
+  SELECT ${FAILURE_COLUMNS}
+  FROM json_to_recordset($1::json) AS t(
+    ord integer, basepath text, at bigint, status_code integer, error text, duration_ms double precision, source text)
+  ORDER BY ord`;
+
+const INSERT_PROBE_RESULTS = `
+  INSERT INTO probe_results (${PROBE_COLUMNS})
+  SELECT ${PROBE_COLUMNS}
+  FROM json_to_recordset($1::json) AS t(
+    ord integer, basepath text, at bigint, ok boolean, status_code integer, error text,
+    duration_ms double precision, detail text)
+  ORDER BY ord`;
+
+// One statement for five tables: every data-modifying WITH runs, read or not.
+const DELETE_APIS = `
+  WITH gone AS (SELECT value AS basepath FROM json_array_elements_text($1::json)),
+    apis_gone AS (DELETE FROM apis WHERE basepath IN (SELECT basepath FROM gone)),
+    buckets_gone AS (DELETE FROM api_buckets WHERE basepath IN (SELECT basepath FROM gone)),
+    history_gone AS (DELETE FROM api_history WHERE basepath IN (SELECT basepath FROM gone)),
+    failures_gone AS (DELETE FROM api_failures WHERE basepath IN (SELECT basepath FROM gone))
+  DELETE FROM probe_results WHERE basepath IN (SELECT basepath FROM gone)`;
+
+const DELETE_OLD_HISTORY = "DELETE FROM api_history WHERE resolution IN ('minute', 'hour') AND start < $1";
+const DELETE_MERGED_MINUTES = "DELETE FROM api_history WHERE resolution = 'minute' AND start < $1";
+
+/**
+ * Merges minute rows before $1 into hour rows. An hour row is rebuilt from the minutes being merged
+ * plus the hour row already there (from an earlier compaction of the same hour), so running it
+ * twice, or on a partly merged hour, gives the same result. Sums are exact; the hour's p95 (the worst
+ * minute's) and p50 (the minutes' p50s weighted by their counts) are approximations: true percentiles
+ * would need the latency histograms, which only the window buckets keep.
+ */
+const MERGE_MINUTES = `
+  INSERT INTO api_history (${HISTORY_COLUMNS})
+  SELECT basepath, 'hour', hour_start, SUM(total), SUM(failures), SUM(traffic), SUM(pulse), SUM(otlp),
+         SUM(p50_ms * total) / NULLIF(SUM(CASE WHEN p50_ms IS NULL THEN 0 ELSE total END), 0)::double precision,
+         MAX(p95_ms)
+  FROM (
+    SELECT basepath, start - start % ${HOUR_MS} AS hour_start,
+           total, failures, traffic, pulse, otlp, p50_ms, p95_ms
+    FROM api_history
+    WHERE resolution = 'minute' AND start < $1
+    UNION ALL
+    SELECT basepath, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms
+    FROM api_history AS h
+    WHERE resolution = 'hour' AND start < $1 AND EXISTS (
+      SELECT 1 FROM api_history AS m
+      WHERE m.basepath = h.basepath AND m.resolution = 'minute'
+        AND m.start >= h.start AND m.start < h.start + ${HOUR_MS} AND m.start < $1)
+  ) AS merged
+  GROUP BY basepath, hour_start
+  ON CONFLICT (basepath, resolution, start) DO UPDATE SET
+    total = EXCLUDED.total, failures = EXCLUDED.failures, traffic = EXCLUDED.traffic,
+    pulse = EXCLUDED.pulse, otlp = EXCLUDED.otlp, p50_ms = EXCLUDED.p50_ms, p95_ms = EXCLUDED.p95_ms`;
+
+/** Deletes all but the newest $1 rows of each API. */
+function capSql(table: 'api_failures' | 'probe_results'): string {
+  return `
+    DELETE FROM ${table} WHERE id IN (
+      SELECT id FROM (
+        SELECT id, row_number() OVER (PARTITION BY basepath ORDER BY at DESC, id DESC) AS newest
+        FROM ${table}) AS ranked
+      WHERE newest > $1)`;
+}
+
+/**
+ * The batch's API rows as [statement, JSON rows] pairs, in the order they run: upserts, inserts, then
+ * deletions (so whatever the batch wrote for a deleted API goes too). ON CONFLICT cannot touch one
+ * row twice in a statement, so a key given twice keeps its last row, as SQLite's row-by-row upsert does.
+ */
+function apiStatements(batch: CommitBatch): Array<[string, string]> {
+  const statements: Array<[string, string]> = [];
+  const add = (sql: string, rows: readonly object[]): void => {
+    if (rows.length > 0) statements.push([sql, toJson(rows)]);
+  };
+  add(
+    UPSERT_APIS,
+    lastByKey(batch.apis, (api) => api.basepath).map((api) => ({
+      basepath: api.basepath,
+      definition: api,
+      origin: api.origin,
+      created_at: api.createdAt,
+      updated_at: api.updatedAt,
+    })),
+  );
+  add(
+    UPSERT_BUCKETS,
+    lastByKey(batch.apiBuckets, (b) => `${b.bucketMs}:${b.index}:${b.basepath}`).map((bucket) => ({
+      basepath: bucket.basepath,
+      bucket_ms: bucket.bucketMs,
+      idx: bucket.index,
+      total: bucket.total,
+      failures: bucket.failures,
+      traffic: bucket.bySource.traffic,
+      pulse: bucket.bySource.pulse,
+      otlp: bucket.bySource.otlp,
+      latency: bucket.latency,
+    })),
+  );
+  add(
+    UPSERT_HISTORY,
+    lastByKey(batch.apiHistory, (row) => `${row.resolution}:${row.start}:${row.basepath}`).map((row) => ({
+      basepath: row.basepath,
+      resolution: row.resolution,
+      start: row.start,
+      total: row.total,
+      failures: row.failures,
+      traffic: row.bySource.traffic,
+      pulse: row.bySource.pulse,
+      otlp: row.bySource.otlp,
+      p50_ms: row.p50Ms,
+      p95_ms: row.p95Ms,
+    })),
+  );
+  add(
+    INSERT_FAILURES,
+    (batch.apiFailures ?? []).map((failure, ord) => ({
+      ord,
+      basepath: failure.basepath,
+      at: failure.at,
+      status_code: failure.statusCode,
+      error: failure.error,
+      duration_ms: failure.durationMs,
+      source: failure.source,
+    })),
+  );
+  add(
+    INSERT_PROBE_RESULTS,
+    (batch.probeResults ?? []).map((result, ord) => ({
+      ord,
+      basepath: result.basepath,
+      at: result.at,
+      ok: result.ok,
+      status_code: result.statusCode,
+      error: result.error,
+      duration_ms: result.durationMs,
+      detail: result.detail,
+    })),
+  );
+  if (batch.deletedApis !== undefined && batch.deletedApis.length > 0) {
+    statements.push([DELETE_APIS, toJson(batch.deletedApis)]);
+  }
+  return statements;
+}
+
+function lastByKey<T>(records: readonly T[] | undefined, key: (record: T) => string): T[] {
+  if (records === undefined) return [];
+  const byKey = new Map<string, T>();
+  for (const record of records) byKey.set(key(record), record);
+  return [...byKey.values()];
+}
 
 /** The instances as rows, the last record winning when a batch names one instance twice. */
 function instanceRows(records: readonly InstanceRecord[]): object[] {
@@ -436,6 +734,50 @@ interface EventRow {
   data: Record<string, unknown>;
 }
 
+interface BucketRow {
+  basepath: string;
+  bucket_ms: number;
+  idx: string;
+  total: string;
+  failures: string;
+  traffic: string;
+  pulse: string;
+  otlp: string;
+  latency: Array<[number, number]>;
+}
+
+interface HistoryRow {
+  basepath: string;
+  resolution: string;
+  start: string;
+  total: string;
+  failures: string;
+  traffic: string;
+  pulse: string;
+  otlp: string;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+interface FailureRow {
+  basepath: string;
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  source: string;
+}
+
+interface ProbeRow {
+  basepath: string;
+  at: string;
+  ok: boolean;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  detail: string | null;
+}
+
 interface KeyRow {
   id: string;
   name: string;
@@ -470,6 +812,54 @@ function toEvent(row: EventRow): StoredEvent {
   if (row.instance_id !== null) event.instanceId = row.instance_id;
   if (row.service !== null) event.service = row.service;
   return event;
+}
+
+function toBucket(row: BucketRow): ApiBucketRecord {
+  return {
+    basepath: row.basepath,
+    bucketMs: row.bucket_ms,
+    index: Number(row.idx),
+    total: Number(row.total),
+    failures: Number(row.failures),
+    bySource: { traffic: Number(row.traffic), pulse: Number(row.pulse), otlp: Number(row.otlp) },
+    latency: row.latency,
+  };
+}
+
+function toHistory(row: HistoryRow): ApiHistoryRecord {
+  return {
+    basepath: row.basepath,
+    start: Number(row.start),
+    resolution: row.resolution as ApiHistoryRecord['resolution'],
+    total: Number(row.total),
+    failures: Number(row.failures),
+    bySource: { traffic: Number(row.traffic), pulse: Number(row.pulse), otlp: Number(row.otlp) },
+    p50Ms: row.p50_ms,
+    p95Ms: row.p95_ms,
+  };
+}
+
+function toFailure(row: FailureRow): ApiFailureRecord {
+  return {
+    basepath: row.basepath,
+    at: Number(row.at),
+    statusCode: row.status_code,
+    error: row.error,
+    durationMs: row.duration_ms,
+    source: row.source as ObservationSource,
+  };
+}
+
+function toProbeResult(row: ProbeRow): ProbeResultRecord {
+  return {
+    basepath: row.basepath,
+    at: Number(row.at),
+    ok: row.ok,
+    statusCode: row.status_code,
+    error: row.error,
+    durationMs: row.duration_ms,
+    detail: row.detail,
+  };
 }
 
 function toKey(row: KeyRow): ApiKeyRecord {

@@ -53,4 +53,71 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    description: 'API definitions, window buckets, history, failures, probe results',
+    // A bucket starts at idx × bucket_ms; the expression index serves loadApiBuckets and compaction,
+    // which filter on exactly that expression. Durations are REAL: observations may report 12.5 ms.
+    sql: `
+      CREATE TABLE apis (
+        basepath   TEXT    NOT NULL PRIMARY KEY,
+        definition TEXT    NOT NULL,
+        origin     TEXT    NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE api_buckets (
+        basepath  TEXT    NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        idx       INTEGER NOT NULL,
+        total     INTEGER NOT NULL,
+        failures  INTEGER NOT NULL,
+        traffic   INTEGER NOT NULL,
+        pulse     INTEGER NOT NULL,
+        otlp      INTEGER NOT NULL,
+        latency   TEXT    NOT NULL,
+        PRIMARY KEY (basepath, bucket_ms, idx)
+      ) STRICT;
+      CREATE INDEX api_buckets_start ON api_buckets (idx * bucket_ms);
+
+      CREATE TABLE api_history (
+        basepath   TEXT    NOT NULL,
+        resolution TEXT    NOT NULL CHECK (resolution IN ('minute', 'hour')),
+        start      INTEGER NOT NULL,
+        total      INTEGER NOT NULL,
+        failures   INTEGER NOT NULL,
+        traffic    INTEGER NOT NULL,
+        pulse      INTEGER NOT NULL,
+        otlp       INTEGER NOT NULL,
+        p50_ms     REAL,
+        p95_ms     REAL,
+        PRIMARY KEY (basepath, resolution, start)
+      ) STRICT;
+      CREATE INDEX api_history_start ON api_history (resolution, start);
+
+      CREATE TABLE api_failures (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        basepath    TEXT    NOT NULL,
+        at          INTEGER NOT NULL,
+        status_code INTEGER,
+        error       TEXT,
+        duration_ms REAL    NOT NULL,
+        source      TEXT    NOT NULL
+      ) STRICT;
+      CREATE INDEX api_failures_basepath_at ON api_failures (basepath, at DESC, id DESC);
+
+      CREATE TABLE probe_results (
+        id          INTEGER PRIMARY KEY AUTOINCREMENT,
+        basepath    TEXT    NOT NULL,
+        at          INTEGER NOT NULL,
+        ok          INTEGER NOT NULL CHECK (ok IN (0, 1)),
+        status_code INTEGER,
+        error       TEXT,
+        duration_ms REAL    NOT NULL,
+        detail      TEXT
+      ) STRICT;
+      CREATE INDEX probe_results_basepath_at ON probe_results (basepath, at DESC, id DESC);
+    `,
+  },
 ];

@@ -6,7 +6,7 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { requireService } from '../../../../sdk/src/testing/services.js';
-import { instanceRecord } from '../../testing/store-fixtures.js';
+import { apiDefinition, instanceRecord } from '../../testing/store-fixtures.js';
 import { createTempDir } from '../../testing/test-stores.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -46,6 +46,29 @@ describe('createSqliteStore', () => {
     await Promise.all([a.migrate(), b.migrate()]);
     await a.commit({ instances: [instanceRecord({ instanceId: 'x' })], events: [] });
     expect(await b.getInstance('x')).toBeDefined();
+  });
+
+  it('upgrades a version-1 database in place, keeping its data', async () => {
+    const path = nextPath();
+    const store = open(path);
+    const writer = new Database(path);
+    writer.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+    );
+    writer.exec(SQLITE_MIGRATIONS[0]!.sql);
+    writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)').run();
+    writer
+      .prepare(
+        `INSERT INTO instances (instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at,
+           state_changed_at, removed_at, beats, message) VALUES ('x', 'orders', 'alive', 0, 1, 2, 3, NULL, 4, ?)`,
+      )
+      .run(JSON.stringify({ instanceId: 'x', service: 'orders' }));
+    writer.close();
+
+    await store.migrate();
+    expect(await store.getInstance('x')).toMatchObject({ instanceId: 'x', beats: 4 });
+    await store.commit({ instances: [], events: [], apis: [apiDefinition({ basepath: '/orders' })] });
+    expect(await store.listApis()).toEqual([apiDefinition({ basepath: '/orders' })]);
   });
 
   it('refuses a database whose schema is newer than it knows', async () => {

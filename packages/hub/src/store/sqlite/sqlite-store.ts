@@ -3,9 +3,19 @@ import { dirname, resolve } from 'node:path';
 import { describeError, HeartbeatError } from '@heartbeat/sdk';
 import Database from 'better-sqlite3';
 import type { ApiKeyRecord, Scope } from '../../auth/scopes.js';
+import type { ApiDefinition, ObservationSource } from '../../domain/api.js';
 import type { EventKind, StoredEvent } from '../../domain/events.js';
 import type { HeartbeatMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
-import type { CommitBatch, EventQuery, Store } from '../store.js';
+import {
+  API_RETENTION,
+  type ApiBucketRecord,
+  type ApiFailureRecord,
+  type ApiHistoryRecord,
+  type CommitBatch,
+  type EventQuery,
+  type ProbeResultRecord,
+  type Store,
+} from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -125,6 +135,37 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return run((s) => s.pruneEvents.run(before).changes);
   }
 
+  function listApis(): Promise<ApiDefinition[]> {
+    return run((s) => s.apis.all().map((row) => JSON.parse(row.definition) as ApiDefinition));
+  }
+
+  function loadApiBuckets(since: number): Promise<ApiBucketRecord[]> {
+    return run((s) => s.apiBuckets.all(since).map(toBucket));
+  }
+
+  function listApiHistory(basepath: string, from: number, to: number): Promise<ApiHistoryRecord[]> {
+    return run((s) => s.apiHistory.all(basepath, from, to).map(toHistory));
+  }
+
+  function listApiFailures(basepath: string, limit: number): Promise<ApiFailureRecord[]> {
+    return run((s) => {
+      const count = Math.floor(limit);
+      // LIMIT -1 means "no limit" to SQLite; the contract says none.
+      return count > 0 ? s.apiFailures.all(basepath, count).map(toFailure) : [];
+    });
+  }
+
+  function listProbeResults(basepath: string, limit: number): Promise<ProbeResultRecord[]> {
+    return run((s) => {
+      const count = Math.floor(limit);
+      return count > 0 ? s.probeResults.all(basepath, count).map(toProbeResult) : [];
+    });
+  }
+
+  function compactApiHistory(limits: CompactLimits): Promise<number> {
+    return run((s) => s.compact(limits));
+  }
+
   function createKey(key: ApiKeyRecord): Promise<void> {
     return run((s) => {
       try {
@@ -173,6 +214,12 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listEvents,
     lastEventId,
     pruneEvents,
+    listApis,
+    loadApiBuckets,
+    listApiHistory,
+    listApiFailures,
+    listProbeResults,
+    compactApiHistory,
     createKey,
     getKey,
     listKeys,
@@ -242,6 +289,13 @@ const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
+const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
+const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
+const FAILURE_COLUMNS = 'basepath, at, status_code, error, duration_ms, source';
+const PROBE_COLUMNS = 'basepath, at, ok, status_code, error, duration_ms, detail';
+const HOUR_MS = 3_600_000;
+
+type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
 type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
 type EventParams = [number, string, string | null, string | null, string];
@@ -268,6 +322,54 @@ interface EventRow {
   data: string;
 }
 
+interface ApiRow {
+  definition: string;
+}
+
+interface BucketRow {
+  basepath: string;
+  bucket_ms: number;
+  idx: number;
+  total: number;
+  failures: number;
+  traffic: number;
+  pulse: number;
+  otlp: number;
+  latency: string;
+}
+
+interface HistoryRow {
+  basepath: string;
+  resolution: string;
+  start: number;
+  total: number;
+  failures: number;
+  traffic: number;
+  pulse: number;
+  otlp: number;
+  p50_ms: number | null;
+  p95_ms: number | null;
+}
+
+interface FailureRow {
+  basepath: string;
+  at: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  source: string;
+}
+
+interface ProbeRow {
+  basepath: string;
+  at: number;
+  ok: number;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  detail: string | null;
+}
+
 interface KeyRow {
   id: string;
   name: string;
@@ -291,8 +393,98 @@ function prepareStatements(db: Database.Database) {
   const insertEvent = db.prepare<EventParams>(
     'INSERT INTO events (at, kind, instance_id, service, data) VALUES (?, ?, ?, ?, ?)',
   );
+  const upsertApi = db.prepare<[string, string, string, number, number]>(
+    `INSERT INTO apis (basepath, definition, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (basepath) DO UPDATE SET
+       definition = excluded.definition, origin = excluded.origin,
+       created_at = excluded.created_at, updated_at = excluded.updated_at`,
+  );
+  const upsertBucket = db.prepare<[string, number, number, number, number, number, number, number, string]>(
+    `INSERT INTO api_buckets (${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (basepath, bucket_ms, idx) DO UPDATE SET
+       total = excluded.total, failures = excluded.failures, traffic = excluded.traffic,
+       pulse = excluded.pulse, otlp = excluded.otlp, latency = excluded.latency`,
+  );
+  const upsertHistory = db.prepare<
+    [string, string, number, number, number, number, number, number, number | null, number | null]
+  >(
+    `INSERT INTO api_history (${HISTORY_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (basepath, resolution, start) DO UPDATE SET
+       total = excluded.total, failures = excluded.failures, traffic = excluded.traffic,
+       pulse = excluded.pulse, otlp = excluded.otlp, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms`,
+  );
+  const insertFailure = db.prepare<[string, number, number | null, string | null, number, string]>(
+    `INSERT INTO api_failures (${FAILURE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)`,
+  );
+  const insertProbeResult = db.prepare<
+    [string, number, number, number | null, string | null, number, string | null]
+  >(`INSERT INTO probe_results (${PROBE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`);
+  const deleteApi = ['apis', 'api_buckets', 'api_history', 'api_failures', 'probe_results'].map((table) =>
+    db.prepare<[string]>(`DELETE FROM ${table} WHERE basepath = ?`),
+  );
+
+  const compactSteps = prepareCompaction(db);
+
   // listEvents builds its SQL from the filters given; a handful of shapes, each prepared once.
   const bySql = new Map<string, Database.Statement<unknown[], unknown>>();
+
+  function writeApiRows(batch: CommitBatch): void {
+    for (const api of batch.apis ?? []) {
+      upsertApi.run(api.basepath, JSON.stringify(api), api.origin, api.createdAt, api.updatedAt);
+    }
+    for (const bucket of batch.apiBuckets ?? []) {
+      upsertBucket.run(
+        bucket.basepath,
+        bucket.bucketMs,
+        bucket.index,
+        bucket.total,
+        bucket.failures,
+        bucket.bySource.traffic,
+        bucket.bySource.pulse,
+        bucket.bySource.otlp,
+        JSON.stringify(bucket.latency),
+      );
+    }
+    for (const row of batch.apiHistory ?? []) {
+      upsertHistory.run(
+        row.basepath,
+        row.resolution,
+        row.start,
+        row.total,
+        row.failures,
+        row.bySource.traffic,
+        row.bySource.pulse,
+        row.bySource.otlp,
+        row.p50Ms,
+        row.p95Ms,
+      );
+    }
+    for (const failure of batch.apiFailures ?? []) {
+      insertFailure.run(
+        failure.basepath,
+        failure.at,
+        failure.statusCode,
+        failure.error,
+        failure.durationMs,
+        failure.source,
+      );
+    }
+    for (const result of batch.probeResults ?? []) {
+      insertProbeResult.run(
+        result.basepath,
+        result.at,
+        result.ok ? 1 : 0,
+        result.statusCode,
+        result.error,
+        result.durationMs,
+        result.detail,
+      );
+    }
+    // Last, so that whatever this batch wrote for a deleted API goes too.
+    for (const basepath of batch.deletedApis ?? []) {
+      for (const statement of deleteApi) statement.run(basepath);
+    }
+  }
 
   return {
     commit: db.transaction((batch: CommitBatch): StoredEvent[] => {
@@ -310,7 +502,7 @@ function prepareStatements(db: Database.Database) {
           JSON.stringify(record.message),
         );
       }
-      return batch.events.map((event) => {
+      const stored = batch.events.map((event) => {
         const { lastInsertRowid } = insertEvent.run(
           event.at,
           event.kind,
@@ -320,6 +512,8 @@ function prepareStatements(db: Database.Database) {
         );
         return numbered(Number(lastInsertRowid), event);
       });
+      writeApiRows(batch);
+      return stored;
     }),
     liveInstances: db.prepare<[], InstanceRow>(
       `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE removed_at IS NULL ORDER BY instance_id`,
@@ -340,6 +534,34 @@ function prepareStatements(db: Database.Database) {
     revokeKey: db.prepare<[number, string]>(
       'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL',
     ),
+    apis: db.prepare<[], ApiRow>('SELECT definition FROM apis ORDER BY basepath'),
+    apiBuckets: db.prepare<[number], BucketRow>(
+      `SELECT ${BUCKET_COLUMNS} FROM api_buckets WHERE idx * bucket_ms >= ? ORDER BY basepath, bucket_ms, idx`,
+    ),
+    apiHistory: db.prepare<[string, number, number], HistoryRow>(
+      `SELECT ${HISTORY_COLUMNS} FROM api_history
+       WHERE basepath = ? AND resolution IN ('hour', 'minute') AND start >= ? AND start < ?
+       ORDER BY start, resolution`,
+    ),
+    apiFailures: db.prepare<[string, number], FailureRow>(
+      `SELECT ${FAILURE_COLUMNS} FROM api_failures WHERE basepath = ? ORDER BY at DESC, id DESC LIMIT ?`,
+    ),
+    probeResults: db.prepare<[string, number], ProbeRow>(
+      `SELECT ${PROBE_COLUMNS} FROM probe_results WHERE basepath = ? ORDER BY at DESC, id DESC LIMIT ?`,
+    ),
+    compact: db.transaction((limits: CompactLimits): number => {
+      let removed = 0;
+      // Expired rows first: merging minutes that are about to be deleted would be wasted work.
+      removed += compactSteps.deleteHistory.run(limits.deleteBefore).changes;
+      compactSteps.mergeMinutes.run({ before: limits.minutesBefore });
+      removed += compactSteps.deleteMinutes.run(limits.minutesBefore).changes;
+      removed += compactSteps.deleteFailures.run(limits.deleteBefore).changes;
+      removed += compactSteps.deleteProbeResults.run(limits.deleteBefore).changes;
+      removed += compactSteps.deleteBuckets.run(limits.bucketsBefore).changes;
+      removed += compactSteps.capFailures.run(API_RETENTION.failuresPerApi).changes;
+      removed += compactSteps.capProbeResults.run(API_RETENTION.probeResultsPerApi).changes;
+      return removed;
+    }),
     cached<Row>(sql: string): Database.Statement<unknown[], Row> {
       let statement = bySql.get(sql);
       if (!statement) {
@@ -348,6 +570,60 @@ function prepareStatements(db: Database.Database) {
       }
       return statement as Database.Statement<unknown[], Row>;
     },
+  };
+}
+
+/**
+ * The statements of `compactApiHistory`. An hour row is rebuilt from the minutes being merged plus
+ * the hour row already there (from an earlier compaction of the same hour), so running it twice, or
+ * on a partly merged hour, gives the same result. Sums are exact; the hour's p95 (the worst minute's)
+ * and p50 (the minutes' p50s weighted by their counts) are approximations: true percentiles would
+ * need the latency histograms, which only the window buckets keep.
+ */
+function prepareCompaction(db: Database.Database) {
+  const cap = (table: string) =>
+    db.prepare<[number]>(
+      `DELETE FROM ${table} WHERE id IN (
+         SELECT id FROM (
+           SELECT id, ROW_NUMBER() OVER (PARTITION BY basepath ORDER BY at DESC, id DESC) AS newest
+           FROM ${table})
+         WHERE newest > ?)`,
+    );
+  return {
+    deleteHistory: db.prepare<[number]>(
+      "DELETE FROM api_history WHERE resolution IN ('minute', 'hour') AND start < ?",
+    ),
+    // WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT … SELECT to parse it unambiguously.
+    mergeMinutes: db.prepare<[{ before: number }]>(
+      `INSERT INTO api_history (${HISTORY_COLUMNS})
+       SELECT basepath, 'hour', hour_start, SUM(total), SUM(failures), SUM(traffic), SUM(pulse), SUM(otlp),
+              SUM(p50_ms * total) / NULLIF(SUM(CASE WHEN p50_ms IS NULL THEN 0 ELSE total END), 0),
+              MAX(p95_ms)
+       FROM (
+         SELECT basepath, start - start % ${HOUR_MS} AS hour_start,
+                total, failures, traffic, pulse, otlp, p50_ms, p95_ms
+         FROM api_history
+         WHERE resolution = 'minute' AND start < @before
+         UNION ALL
+         SELECT basepath, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms
+         FROM api_history AS h
+         WHERE resolution = 'hour' AND start < @before AND EXISTS (
+           SELECT 1 FROM api_history AS m
+           WHERE m.basepath = h.basepath AND m.resolution = 'minute'
+             AND m.start >= h.start AND m.start < h.start + ${HOUR_MS} AND m.start < @before)
+       )
+       WHERE true
+       GROUP BY basepath, hour_start
+       ON CONFLICT (basepath, resolution, start) DO UPDATE SET
+         total = excluded.total, failures = excluded.failures, traffic = excluded.traffic,
+         pulse = excluded.pulse, otlp = excluded.otlp, p50_ms = excluded.p50_ms, p95_ms = excluded.p95_ms`,
+    ),
+    deleteMinutes: db.prepare<[number]>("DELETE FROM api_history WHERE resolution = 'minute' AND start < ?"),
+    deleteFailures: db.prepare<[number]>('DELETE FROM api_failures WHERE at < ?'),
+    deleteProbeResults: db.prepare<[number]>('DELETE FROM probe_results WHERE at < ?'),
+    deleteBuckets: db.prepare<[number]>('DELETE FROM api_buckets WHERE idx * bucket_ms < ?'),
+    capFailures: cap('api_failures'),
+    capProbeResults: cap('probe_results'),
   };
 }
 
@@ -383,6 +659,54 @@ function toEvent(row: EventRow): StoredEvent {
   if (row.instance_id !== null) event.instanceId = row.instance_id;
   if (row.service !== null) event.service = row.service;
   return event;
+}
+
+function toBucket(row: BucketRow): ApiBucketRecord {
+  return {
+    basepath: row.basepath,
+    bucketMs: row.bucket_ms,
+    index: row.idx,
+    total: row.total,
+    failures: row.failures,
+    bySource: { traffic: row.traffic, pulse: row.pulse, otlp: row.otlp },
+    latency: JSON.parse(row.latency) as Array<[number, number]>,
+  };
+}
+
+function toHistory(row: HistoryRow): ApiHistoryRecord {
+  return {
+    basepath: row.basepath,
+    start: row.start,
+    resolution: row.resolution as ApiHistoryRecord['resolution'],
+    total: row.total,
+    failures: row.failures,
+    bySource: { traffic: row.traffic, pulse: row.pulse, otlp: row.otlp },
+    p50Ms: row.p50_ms,
+    p95Ms: row.p95_ms,
+  };
+}
+
+function toFailure(row: FailureRow): ApiFailureRecord {
+  return {
+    basepath: row.basepath,
+    at: row.at,
+    statusCode: row.status_code,
+    error: row.error,
+    durationMs: row.duration_ms,
+    source: row.source as ObservationSource,
+  };
+}
+
+function toProbeResult(row: ProbeRow): ProbeResultRecord {
+  return {
+    basepath: row.basepath,
+    at: row.at,
+    ok: row.ok === 1,
+    statusCode: row.status_code,
+    error: row.error,
+    durationMs: row.duration_ms,
+    detail: row.detail,
+  };
 }
 
 function toKey(row: KeyRow): ApiKeyRecord {

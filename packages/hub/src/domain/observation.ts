@@ -1,0 +1,132 @@
+import { HeartbeatError } from '@heartbeat/sdk';
+import { OBSERVATION_SOURCES, type Observation, type ObservationSource } from './api.js';
+import { BASEPATH_MAX_LENGTH, BASEPATH_PATTERN, normalizeBasepath } from './basepath.js';
+import { isPlainObject, typeName } from './validation.js';
+
+/** One rejected item of a batch: its index, the field, and why. */
+export interface ItemProblem {
+  index: number;
+  field: string;
+  message: string;
+}
+
+export interface ValidatedObservations {
+  observations: Observation[];
+  /** Every rejected item (the first 100 are reported; `rejected` counts them all). */
+  problems: ItemProblem[];
+  rejected: number;
+  /** Unknown fields, ignored (named once each). */
+  warnings: string[];
+}
+
+const KNOWN = new Set(['basepath', 'statusCode', 'error', 'durationMs', 'timestamp', 'source']);
+const MAX_FUTURE_MS = 60_000;
+const MAX_DURATION_MS = 86_400_000;
+const MAX_PROBLEMS = 100;
+
+/**
+ * Validates a batch of observations item by item (SPEC.md §5): a bad item is reported with its
+ * index and field and the good ones are kept. Written for throughput: no allocation per valid item
+ * beyond the observation itself. Timestamps up to a minute in the future (clock skew) are taken as
+ * now; later ones are refused.
+ */
+export function validateObservations(body: unknown, maxBatch: number, now: number): ValidatedObservations {
+  if (!Array.isArray(body)) {
+    throw new HeartbeatError('VALIDATION_FAILED', `send an array of observations, not ${typeName(body)}`, { field: '(body)' });
+  }
+  if (body.length > maxBatch) {
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      `the batch has ${body.length} observations; at most ${maxBatch} are accepted per request — split it`,
+      { field: '(body)', max: maxBatch, got: body.length },
+    );
+  }
+  const observations: Observation[] = [];
+  const problems: ItemProblem[] = [];
+  const unknown = new Set<string>();
+  let rejected = 0;
+  const reject = (index: number, field: string, message: string) => {
+    rejected++;
+    if (problems.length < MAX_PROBLEMS) problems.push({ index, field, message });
+  };
+  for (let index = 0; index < body.length; index++) {
+    const item: unknown = body[index];
+    if (!isPlainObject(item)) {
+      reject(index, '(item)', `must be an observation object, not ${typeName(item)}`);
+      continue;
+    }
+    const basepath = item.basepath;
+    if (typeof basepath !== 'string' || basepath.length > BASEPATH_MAX_LENGTH || !BASEPATH_PATTERN.test(basepath)) {
+      reject(index, 'basepath', basepathProblem(basepath));
+      continue;
+    }
+    const statusCode = item.statusCode;
+    const error = item.error;
+    if (statusCode !== undefined && statusCode !== null) {
+      if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
+        reject(index, 'statusCode', `must be an HTTP status from 100 to 599 (got ${JSON.stringify(statusCode)})`);
+        continue;
+      }
+      if (error !== undefined && error !== null) {
+        reject(index, 'error', 'give statusCode or error, not both');
+        continue;
+      }
+    } else if (typeof error !== 'string' || error.length === 0 || error.length > 200) {
+      reject(index, error === undefined || error === null ? 'statusCode' : 'error', 'needs statusCode, or error (a short reason such as "timeout")');
+      continue;
+    }
+    const durationMs = item.durationMs;
+    if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs > MAX_DURATION_MS) {
+      reject(index, 'durationMs', `must be a number of milliseconds from 0 to ${MAX_DURATION_MS} (got ${JSON.stringify(durationMs)})`);
+      continue;
+    }
+    let timestamp = parseTimestamp(item.timestamp, now);
+    if (timestamp === undefined) {
+      reject(index, 'timestamp', `must be epoch milliseconds or an ISO 8601 time (got ${JSON.stringify(item.timestamp)})`);
+      continue;
+    }
+    if (timestamp > now) {
+      if (timestamp - now > MAX_FUTURE_MS) {
+        reject(index, 'timestamp', `is ${Math.round((timestamp - now) / 1000)}s in the future; check the sender's clock`);
+        continue;
+      }
+      timestamp = now;
+    }
+    let source: ObservationSource = 'traffic';
+    if (item.source !== undefined && item.source !== null) {
+      if (item.source !== 'traffic' && item.source !== 'pulse' && item.source !== 'otlp') {
+        reject(index, 'source', `must be one of ${OBSERVATION_SOURCES.join(', ')} (got ${JSON.stringify(item.source)})`);
+        continue;
+      }
+      source = item.source;
+    }
+    const observation: Observation = {
+      basepath: basepath.length > 1 && basepath.endsWith('/') ? normalizeBasepath(basepath) : basepath,
+      durationMs,
+      timestamp,
+      source,
+    };
+    if (typeof statusCode === 'number') observation.statusCode = statusCode;
+    else observation.error = error as string;
+    observations.push(observation);
+    for (const key in item) if (!KNOWN.has(key)) unknown.add(key);
+  }
+  return { observations, problems, rejected, warnings: [...unknown].map((key) => `${key}: unknown field, ignored`) };
+}
+
+/** Epoch ms or ISO 8601; a missing timestamp means now. */
+function parseTimestamp(value: unknown, now: number): number | undefined {
+  if (value === undefined || value === null) return now;
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value === 'string' && value.length <= 40) {
+    const parsed = Date.parse(value);
+    return Number.isFinite(parsed) ? parsed : undefined;
+  }
+  return undefined;
+}
+
+function basepathProblem(value: unknown): string {
+  if (typeof value !== 'string') return `must be a basepath like /eni/echo/v1 (got ${typeName(value)})`;
+  if (value.length > BASEPATH_MAX_LENGTH) return `must be at most ${BASEPATH_MAX_LENGTH} characters`;
+  return `must start with / and use only letters, digits and . _ ~ / - (got ${JSON.stringify(value.slice(0, 80))})`;
+}

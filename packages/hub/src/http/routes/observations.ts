@@ -1,0 +1,40 @@
+import { HeartbeatError } from '@heartbeat/sdk';
+import { validateObservations } from '../../domain/observation.js';
+import type { HubContext } from '../hub-context.js';
+import { readJsonBody } from '../request-body.js';
+import type { Route } from '../router.js';
+
+/** At most this many observations per request. */
+export const MAX_OBSERVATIONS_PER_REQUEST = 10_000;
+
+/**
+ * `POST /v1/observations` (SPEC.md §5): request outcomes, item by item — the good ones are counted
+ * and stored, each bad one is reported with its index and field. Answers once the accepted ones are
+ * durably stored (they survive `kill -9`).
+ */
+export function observationRoutes(hub: HubContext): Route[] {
+  return [
+    {
+      method: 'POST',
+      path: '/v1/observations',
+      scope: 'ingest',
+      async handle({ request }) {
+        const body = await readJsonBody(request, hub.config.ingest.maxBodyBytes * 4);
+        const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
+        const counted = hub.apis.ingest(validated.observations);
+        const rejected = validated.rejected + counted.rejected;
+        const errors = [...validated.problems, ...counted.problems].sort((a, b) => a.index - b.index).slice(0, 100);
+        if (counted.accepted === 0 && rejected > 0) {
+          const first = errors[0];
+          throw new HeartbeatError(
+            'VALIDATION_FAILED',
+            `no observation was accepted: ${rejected} rejected${first ? `, the first at [${first.index}].${first.field}: ${first.message}` : ''}`,
+            { field: first ? `[${first.index}].${first.field}` : undefined, rejected, errors },
+          );
+        }
+        await counted.stored;
+        return { status: 200, body: { accepted: counted.accepted, rejected, errors, warnings: validated.warnings } };
+      },
+    },
+  ];
+}
