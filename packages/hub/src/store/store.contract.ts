@@ -12,6 +12,7 @@ import type { InstanceRecord } from '../domain/instance.js';
 import {
   apiBucket,
   apiDefinition,
+  apiEvent,
   apiFailure,
   apiHistoryRow,
   apiKeyRecord,
@@ -135,6 +136,7 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
           events: [
             newEvent({ instanceId: 'live' }),
             newEvent({ kind: 'hub.self_preservation_entered', data: {} }),
+            apiEvent(),
           ],
         });
         await store.createKey(apiKeyRecord({ id: 'k1', scopes: ['read', 'ingest'] }));
@@ -146,7 +148,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         await reopened.migrate();
         expect(await reopened.loadLiveInstances()).toEqual([live]);
         expect(await reopened.getInstance('gone')).toEqual(removed);
-        expect(await reopened.listEvents({ limit: 10 })).toEqual(events);
+        expect(await reopened.listEvents({ limit: 10 })).toStrictEqual(events);
+        expect(await reopened.listEvents({ basepath: '/orders', limit: 10 })).toStrictEqual([events[2]]);
         expect(await reopened.lastEventId()).toBe(events.at(-1)!.id);
         expect(await reopened.getKey('k1')).toEqual(apiKeyRecord({ id: 'k1', scopes: ['read', 'ingest'] }));
         expect(await reopened.listApis()).toStrictEqual(apiRows.apis);
@@ -334,6 +337,108 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         expect(await store.listEvents({ kinds: [], limit: 10 })).toEqual([]);
         expect(await store.listEvents({ limit: 0 })).toEqual([]);
         expect(await store.listEvents({ instanceId: 'nobody', limit: 10 })).toEqual([]);
+      });
+
+      it('round-trips the basepath of api.* events, and leaves it out of events without one', async () => {
+        const events: NewEvent[] = [
+          apiEvent(),
+          apiEvent({ kind: 'api.registered', basepath: '/orders/v2-ü 🚀', data: { origin: 'auto' } }),
+          // An api.* event may name the instance it was seen on, too.
+          apiEvent({ kind: 'api.changed', instanceId: 'orders-1', service: 'orders', data: {} }),
+          newEvent(),
+        ];
+        const stored = await store.commit({ instances: [], events });
+        expect(stored).toStrictEqual(events.map((event, i) => ({ ...event, id: stored[i]!.id })));
+        const listed = await store.listEvents({ limit: 10 });
+        expect(listed).toStrictEqual(stored);
+        expect(Object.keys(listed[0]!).sort()).toEqual(['at', 'basepath', 'data', 'id', 'kind']);
+        expect(listed[1]!.basepath).toBe('/orders/v2-ü 🚀');
+        expect(Object.keys(listed[2]!).sort()).toEqual([
+          'at',
+          'basepath',
+          'data',
+          'id',
+          'instanceId',
+          'kind',
+          'service',
+        ]);
+        expect(Object.keys(listed[3]!)).not.toContain('basepath');
+      });
+
+      it('filters by basepath, exactly, alone and with kinds, since, afterId, instanceId and limit', async () => {
+        // One commit: PostgreSQL writes them in one multi-row statement, with and without basepaths.
+        const stored = await store.commit({
+          instances: [],
+          events: [
+            apiEvent({ at: T0, kind: 'api.registered', data: {} }),
+            newEvent({ at: T0 + 10, instanceId: 'a' }),
+            apiEvent({ at: T0 + 20, basepath: '/orders/v2' }),
+            apiEvent({ at: T0 + 30 }),
+            apiEvent({ at: T0 + 40, basepath: '/Orders' }),
+            apiEvent({ at: T0 + 50, kind: 'api.changed', instanceId: 'a', data: {} }),
+            apiEvent({ at: T0 + 60, basepath: '/payments' }),
+            apiEvent({ at: T0 + 70, kind: 'api.removed', data: {} }),
+          ],
+        });
+        const ids = (events: StoredEvent[]): number[] => events.map((event) => event.id);
+        const [e1, , , e4, e5, e6, , e8] = ids(stored) as [
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+          number,
+        ];
+        const orders = { basepath: '/orders' };
+
+        // Exact match: no prefix, case or other-API matches, and events without a basepath never match.
+        expect(await store.listEvents({ ...orders, limit: 100 })).toStrictEqual(
+          [0, 3, 5, 7].map((i) => stored[i]),
+        );
+        expect(ids(await store.listEvents({ basepath: '/Orders', limit: 10 }))).toEqual([e5]);
+        expect(ids(await store.listEvents({ basepath: '/', limit: 10 }))).toEqual([]);
+        expect(ids(await store.listEvents({ basepath: '/nobody', limit: 10 }))).toEqual([]);
+
+        expect(ids(await store.listEvents({ ...orders, kinds: ['api.status_changed'], limit: 10 }))).toEqual([
+          e4,
+        ]);
+        expect(
+          ids(await store.listEvents({ ...orders, kinds: ['api.registered', 'api.removed'], limit: 10 })),
+        ).toEqual([e1, e8]);
+        expect(ids(await store.listEvents({ ...orders, kinds: ['instance.lost'], limit: 10 }))).toEqual([]);
+        expect(ids(await store.listEvents({ ...orders, kinds: [], limit: 10 }))).toEqual([]);
+
+        expect(ids(await store.listEvents({ ...orders, since: T0 + 30, limit: 10 }))).toEqual([e4, e6, e8]);
+        expect(ids(await store.listEvents({ ...orders, afterId: e4, limit: 10 }))).toEqual([e6, e8]);
+        expect(ids(await store.listEvents({ ...orders, limit: 2 }))).toEqual([e1, e4]);
+        expect(ids(await store.listEvents({ ...orders, afterId: e1, limit: 2 }))).toEqual([e4, e6]);
+        expect(ids(await store.listEvents({ ...orders, limit: 0 }))).toEqual([]);
+        expect(ids(await store.listEvents({ ...orders, instanceId: 'a', limit: 10 }))).toEqual([e6]);
+        expect(
+          ids(
+            await store.listEvents({
+              ...orders,
+              kinds: ['api.status_changed', 'api.changed', 'api.removed'],
+              since: T0 + 10,
+              afterId: e1,
+              limit: 2,
+            }),
+          ),
+        ).toEqual([e4, e6]);
+        expect(
+          ids(
+            await store.listEvents({
+              ...orders,
+              kinds: ['api.changed'],
+              instanceId: 'a',
+              since: T0 + 50,
+              afterId: e5,
+              limit: 1,
+            }),
+          ),
+        ).toEqual([e6]);
       });
 
       it('reports the last event id: 0 when empty, then the highest', async () => {

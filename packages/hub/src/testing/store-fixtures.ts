@@ -84,6 +84,17 @@ export function newEvent(overrides: Partial<NewEvent> = {}): NewEvent {
   };
 }
 
+/** An `api.*` event about `/orders`: no instance or service, the API in `basepath`. */
+export function apiEvent(overrides: Partial<NewEvent> = {}): NewEvent {
+  return {
+    at: T0,
+    kind: 'api.status_changed',
+    basepath: '/orders',
+    data: { from: 'UP', to: 'DOWN', successRate: 0.82, samples: 140 },
+    ...overrides,
+  };
+}
+
 /** An API key record (the hash is a fixed fake). */
 export function apiKeyRecord(overrides: Partial<ApiKeyRecord> & { id: string }): ApiKeyRecord {
   return {

@@ -55,10 +55,11 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
   },
   {
     version: 2,
-    description: 'API definitions, window buckets, history, failures, probe results',
+    description: 'API definitions, window buckets, history, failures, probe results, event basepaths',
     // A bucket starts at idx × bucket_ms; the expression index serves loadApiBuckets and compaction,
     // which filter on exactly that expression. History counts are BIGINT: an hour of a busy API
-    // passes 2^31 requests.
+    // passes 2^31 requests. events.basepath names the API of an `api.*` event (NULL for the others);
+    // its partial index serves listEvents by basepath, oldest first, as events_instance_id does by instance.
     sql: `
       CREATE TABLE apis (
         basepath   TEXT COLLATE "C" PRIMARY KEY,
@@ -119,6 +120,9 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         detail      TEXT
       );
       CREATE INDEX probe_results_basepath_at ON probe_results (basepath, at DESC, id DESC);
+
+      ALTER TABLE events ADD COLUMN basepath TEXT COLLATE "C";
+      CREATE INDEX events_basepath ON events (basepath, id) WHERE basepath IS NOT NULL;
     `,
   },
 ];

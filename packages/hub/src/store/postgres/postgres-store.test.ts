@@ -2,7 +2,7 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { findClosedPort, startLoopbackServer } from '../../../../sdk/src/testing/services.js';
-import { apiDefinition, instanceRecord, newEvent } from '../../testing/store-fixtures.js';
+import { apiDefinition, apiEvent, instanceRecord, newEvent } from '../../testing/store-fixtures.js';
 import {
   openTempPostgresStore,
   POSTGRES_URL,
@@ -150,13 +150,27 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
        ${POSTGRES_MIGRATIONS[0]!.sql}
        INSERT INTO instances (instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at,
          state_changed_at, removed_at, beats, message)
-       VALUES ('x', 'orders', 'alive', false, 1, 2, 3, NULL, 4, '{"instanceId":"x","service":"orders"}');`,
+       VALUES ('x', 'orders', 'alive', false, 1, 2, 3, NULL, 4, '{"instanceId":"x","service":"orders"}');
+       INSERT INTO events (at, kind, instance_id, service, data)
+       VALUES (5, 'instance.registered', 'x', 'orders', '{}');`,
     );
 
     await store.migrate();
     expect(await store.getInstance('x')).toMatchObject({ instanceId: 'x', beats: 4 });
     await store.commit({ instances: [], events: [], apis: [apiDefinition({ basepath: '/orders' })] });
     expect(await store.listApis()).toEqual([apiDefinition({ basepath: '/orders' })]);
+    // The events table gained its basepath column: old events have none, new ones keep theirs.
+    const [old] = await store.listEvents({ limit: 10 });
+    expect(old).toStrictEqual({
+      id: 1,
+      at: 5,
+      kind: 'instance.registered',
+      instanceId: 'x',
+      service: 'orders',
+      data: {},
+    });
+    const [added] = await store.commit({ instances: [], events: [apiEvent()] });
+    expect(await store.listEvents({ basepath: '/orders', limit: 10 })).toStrictEqual([added]);
     const versions = await query<{ version: number }>(
       `SELECT version FROM "${schema}".schema_migrations ORDER BY version`,
     );

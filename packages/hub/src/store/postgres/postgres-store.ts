@@ -253,6 +253,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     if (query.afterId !== undefined) filter((p) => `id > ${p}`, query.afterId);
     if (query.since !== undefined) filter((p) => `at >= ${p}`, query.since);
     if (query.instanceId !== undefined) filter((p) => `instance_id = ${p}`, query.instanceId);
+    if (query.basepath !== undefined) filter((p) => `basepath = ${p}`, query.basepath);
     if (query.kinds !== undefined) filter((p) => `kind = ANY(${p}::text[])`, query.kinds);
     params.push(limit);
     const sql =
@@ -438,7 +439,7 @@ const UNIQUE_VIOLATION = '23505';
 
 const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
-const EVENT_COLUMNS = 'id, at, kind, instance_id, service, data';
+const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
 const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
 const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
@@ -462,9 +463,10 @@ const UPSERT_INSTANCES = `
 
 // ORDER BY ord: the sequence is drawn row by row after the sort, so ids follow the batch order.
 const INSERT_EVENTS = `
-  INSERT INTO events (at, kind, instance_id, service, data)
-  SELECT at, kind, instance_id, service, data
-  FROM json_to_recordset($1::json) AS t(ord integer, at bigint, kind text, instance_id text, service text, data jsonb)
+  INSERT INTO events (at, kind, instance_id, service, basepath, data)
+  SELECT at, kind, instance_id, service, basepath, data
+  FROM json_to_recordset($1::json) AS t(
+    ord integer, at bigint, kind text, instance_id text, service text, basepath text, data jsonb)
   ORDER BY ord
   RETURNING id`;
 
@@ -677,6 +679,7 @@ function eventRow(event: NewEvent, ord: number): object {
     kind: event.kind,
     instance_id: event.instanceId ?? null,
     service: event.service ?? null,
+    basepath: event.basepath ?? null,
     data: event.data,
   };
 }
@@ -708,6 +711,7 @@ function numbered(id: number, event: NewEvent): StoredEvent {
   const stored: StoredEvent = { id, at: event.at, kind: event.kind, data: event.data };
   if (event.instanceId !== undefined) stored.instanceId = event.instanceId;
   if (event.service !== undefined) stored.service = event.service;
+  if (event.basepath !== undefined) stored.basepath = event.basepath;
   return stored;
 }
 
@@ -731,6 +735,7 @@ interface EventRow {
   kind: string;
   instance_id: string | null;
   service: string | null;
+  basepath: string | null;
   data: Record<string, unknown>;
 }
 
@@ -811,6 +816,7 @@ function toEvent(row: EventRow): StoredEvent {
   };
   if (row.instance_id !== null) event.instanceId = row.instance_id;
   if (row.service !== null) event.service = row.service;
+  if (row.basepath !== null) event.basepath = row.basepath;
   return event;
 }
 

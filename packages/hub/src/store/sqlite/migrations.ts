@@ -55,9 +55,11 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   },
   {
     version: 2,
-    description: 'API definitions, window buckets, history, failures, probe results',
+    description: 'API definitions, window buckets, history, failures, probe results, event basepaths',
     // A bucket starts at idx × bucket_ms; the expression index serves loadApiBuckets and compaction,
     // which filter on exactly that expression. Durations are REAL: observations may report 12.5 ms.
+    // events.basepath names the API of an `api.*` event (NULL for the others); its partial index
+    // serves listEvents by basepath, oldest first, as events_instance_id does by instance.
     sql: `
       CREATE TABLE apis (
         basepath   TEXT    NOT NULL PRIMARY KEY,
@@ -118,6 +120,9 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         detail      TEXT
       ) STRICT;
       CREATE INDEX probe_results_basepath_at ON probe_results (basepath, at DESC, id DESC);
+
+      ALTER TABLE events ADD COLUMN basepath TEXT;
+      CREATE INDEX events_basepath ON events (basepath, id) WHERE basepath IS NOT NULL;
     `,
   },
 ];

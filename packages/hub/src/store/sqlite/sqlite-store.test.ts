@@ -6,7 +6,7 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { requireService } from '../../../../sdk/src/testing/services.js';
-import { apiDefinition, instanceRecord } from '../../testing/store-fixtures.js';
+import { apiDefinition, apiEvent, instanceRecord } from '../../testing/store-fixtures.js';
 import { createTempDir } from '../../testing/test-stores.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -63,12 +63,30 @@ describe('createSqliteStore', () => {
            state_changed_at, removed_at, beats, message) VALUES ('x', 'orders', 'alive', 0, 1, 2, 3, NULL, 4, ?)`,
       )
       .run(JSON.stringify({ instanceId: 'x', service: 'orders' }));
+    writer
+      .prepare(
+        `INSERT INTO events (at, kind, instance_id, service, data)
+         VALUES (5, 'instance.registered', 'x', 'orders', '{}')`,
+      )
+      .run();
     writer.close();
 
     await store.migrate();
     expect(await store.getInstance('x')).toMatchObject({ instanceId: 'x', beats: 4 });
     await store.commit({ instances: [], events: [], apis: [apiDefinition({ basepath: '/orders' })] });
     expect(await store.listApis()).toEqual([apiDefinition({ basepath: '/orders' })]);
+    // The events table gained its basepath column: old events have none, new ones keep theirs.
+    const [old] = await store.listEvents({ limit: 10 });
+    expect(old).toStrictEqual({
+      id: 1,
+      at: 5,
+      kind: 'instance.registered',
+      instanceId: 'x',
+      service: 'orders',
+      data: {},
+    });
+    const [added] = await store.commit({ instances: [], events: [apiEvent()] });
+    expect(await store.listEvents({ basepath: '/orders', limit: 10 })).toStrictEqual([added]);
   });
 
   it('refuses a database whose schema is newer than it knows', async () => {

@@ -112,6 +112,10 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
         where.push('instance_id = ?');
         params.push(query.instanceId);
       }
+      if (query.basepath !== undefined) {
+        where.push('basepath = ?');
+        params.push(query.basepath);
+      }
       if (query.kinds !== undefined) {
         where.push(`kind IN (${query.kinds.map(() => '?').join(', ')})`);
         params.push(...query.kinds);
@@ -287,7 +291,7 @@ function applyMigrations(db: Database.Database, location: string): void {
 
 const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
-const EVENT_COLUMNS = 'id, at, kind, instance_id, service, data';
+const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
 const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
 const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
@@ -298,7 +302,7 @@ const HOUR_MS = 3_600_000;
 type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
 type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
-type EventParams = [number, string, string | null, string | null, string];
+type EventParams = [number, string, string | null, string | null, string | null, string];
 
 interface InstanceRow {
   instance_id: string;
@@ -319,6 +323,7 @@ interface EventRow {
   kind: string;
   instance_id: string | null;
   service: string | null;
+  basepath: string | null;
   data: string;
 }
 
@@ -391,7 +396,7 @@ function prepareStatements(db: Database.Database) {
        beats = excluded.beats, message = excluded.message`,
   );
   const insertEvent = db.prepare<EventParams>(
-    'INSERT INTO events (at, kind, instance_id, service, data) VALUES (?, ?, ?, ?, ?)',
+    'INSERT INTO events (at, kind, instance_id, service, basepath, data) VALUES (?, ?, ?, ?, ?, ?)',
   );
   const upsertApi = db.prepare<[string, string, string, number, number]>(
     `INSERT INTO apis (basepath, definition, origin, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
@@ -508,6 +513,7 @@ function prepareStatements(db: Database.Database) {
           event.kind,
           event.instanceId ?? null,
           event.service ?? null,
+          event.basepath ?? null,
           JSON.stringify(event.data),
         );
         return numbered(Number(lastInsertRowid), event);
@@ -631,6 +637,7 @@ function numbered(id: number, event: CommitBatch['events'][number]): StoredEvent
   const stored: StoredEvent = { id, at: event.at, kind: event.kind, data: event.data };
   if (event.instanceId !== undefined) stored.instanceId = event.instanceId;
   if (event.service !== undefined) stored.service = event.service;
+  if (event.basepath !== undefined) stored.basepath = event.basepath;
   return stored;
 }
 
@@ -658,6 +665,7 @@ function toEvent(row: EventRow): StoredEvent {
   };
   if (row.instance_id !== null) event.instanceId = row.instance_id;
   if (row.service !== null) event.service = row.service;
+  if (row.basepath !== null) event.basepath = row.basepath;
   return event;
 }
 
