@@ -4,10 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHealth, describeError, eventLoopDelayCheck, type Health, type Logger } from '@heartbeat/sdk';
 import { createKeyRing } from './auth/api-keys.js';
+import { apiDefinitionsFromConfig } from './config/api-config.js';
 import type { HubConfig } from './config/hub-config.js';
+import type { FlagValues } from './config/load-hub-config.js';
+import { needsRestart, watchHubConfig, type HubConfigWatcher } from './config/watch-hub-config.js';
 import { createEventBus } from './events/event-bus.js';
 import { createHubListener } from './http/hub-app.js';
 import type { HubContext } from './http/hub-context.js';
+import { createApiRegistry } from './registry/api-registry.js';
 import { createGroupCommitter } from './registry/group-committer.js';
 import { createInstanceRegistry } from './registry/instance-registry.js';
 import { openStore } from './store/open-store.js';
@@ -18,6 +22,15 @@ const STORE_RETRY_MAX_MS = 10_000;
 export interface StartHubOptions {
   config: HubConfig;
   logger: Logger;
+  /**
+   * The YAML file the configuration came from, with the flags and env it was read with: the hub
+   * then reloads it when it changes (and on `reloadConfig()`, which the CLI calls on SIGHUP).
+   */
+  configSource?: {
+    file: string;
+    flags?: Partial<FlagValues>;
+    env?: Readonly<Record<string, string | undefined>>;
+  };
   /** Called once with a freshly created admin key, when the hub had none. Default: print to stderr. */
   onBootstrapKey?: (token: string) => void;
 }
@@ -31,6 +44,8 @@ export interface RunningHub {
   context: HubContext;
   /** Resolves once the store is reachable and the registry loaded (the hub is ready). */
   ready: Promise<void>;
+  /** Reads the configuration file again and applies what can change without a restart. */
+  reloadConfig(): Promise<void>;
   /** Stops everything, in the reverse order it started. */
   stop(reason?: string): Promise<void>;
 }
@@ -48,6 +63,7 @@ export const HUB_VERSION = (
 export async function startHub({
   config,
   logger,
+  configSource,
   onBootstrapKey = printBootstrapKey,
 }: StartHubOptions): Promise<RunningHub> {
   const startedAt = Date.now();
@@ -62,11 +78,18 @@ export async function startHub({
     retentionMs: config.instances.retention,
     selfPreservation: config.instances.selfPreservation,
   });
+  const apis = createApiRegistry({
+    store,
+    committer,
+    logger,
+    autoRegister: () => context.config.autoRegister,
+  });
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
   const context: HubContext = {
     config,
     store,
     committer,
+    apis,
     registry,
     keys,
     events,
@@ -136,6 +159,9 @@ export async function startHub({
       try {
         await store.migrate();
         await registry.load();
+        await apis.load();
+        await apis.syncDeclared(apiDefinitionsFromConfig(config, Date.now()));
+        apis.start();
         const token = await keys.bootstrap();
         if (token) onBootstrapKey(token);
         storeReady = true;
@@ -165,15 +191,60 @@ export async function startHub({
   }, PRUNE_EVERY_MS);
   prune.unref();
 
+  /** Applies a reloaded configuration: the settings that can change live; the rest is logged. */
+  function applyConfig(next: HubConfig, changed: string[]): void {
+    const later = needsRestart(changed);
+    if (later.length > 0)
+      logger.warn(
+        { settings: later },
+        'these settings changed in the file but take effect only after a restart',
+      );
+    config.apis = next.apis;
+    config.autoRegister = next.autoRegister;
+    config.apiHistory = next.apiHistory;
+    config.auth.publicRead = next.auth.publicRead;
+    Object.assign(config.instances.selfPreservation, next.instances.selfPreservation);
+    config.log.level = next.log.level;
+    if ('level' in logger) (logger as { level: string }).level = next.log.level;
+    apis
+      .syncDeclared(apiDefinitionsFromConfig(config, Date.now()))
+      .then((result) => logger.info({ settings: changed, apis: result }, 'configuration reloaded'))
+      .catch((thrown: unknown) =>
+        logger.error(
+          { err: describeError(thrown) },
+          'configuration reloaded, but the API changes could not be stored',
+        ),
+      );
+  }
+
+  let watcher: HubConfigWatcher | undefined;
+  if (configSource) {
+    watcher = watchHubConfig({
+      file: configSource.file,
+      flags: configSource.flags,
+      env: configSource.env ?? process.env,
+      current: config,
+      logger,
+      onChange: (next, changed) => applyConfig(next.config, changed),
+      onInvalid: (error) =>
+        logger.error(
+          { problems: (error.details as { problems?: unknown } | undefined)?.problems },
+          `configuration change rejected; still running the previous configuration:\n${error.message}`,
+        ),
+    });
+  }
+
   let stopped: Promise<void> | undefined;
   async function stop(reason = 'stop requested'): Promise<void> {
     stopping = true;
     logger.info({ reason }, 'hub stopping');
+    watcher?.close();
     await health.shutdown(reason); // readiness fails first; the configured delay passes
     clearInterval(prune);
     events.close();
     await closeHttpServer(server, 5000);
     registry.stop();
+    apis.stop();
     await committer
       .flush()
       .catch((thrown: unknown) =>
@@ -192,6 +263,7 @@ export async function startHub({
     health,
     context,
     ready,
+    reloadConfig: () => watcher?.reload() ?? Promise.resolve(),
     stop: (reason) => (stopped ??= stop(reason)),
   };
 }

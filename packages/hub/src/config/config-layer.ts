@@ -1,6 +1,6 @@
 import type { AnyLeaf } from './config-schema.js';
 import { showRaw, type ConfigProblem } from './config-problem.js';
-import type { RawValue } from './value-types.js';
+import type { RawValue, ValueType } from './value-types.js';
 
 /** Where a value came from, coarsely, for the start-up log line. */
 export type ConfigSourceKind = 'default' | 'file' | 'env' | 'flag';
@@ -25,9 +25,21 @@ export function parseLeaf(
   location: (shownRaw: string) => string,
   problems: ConfigProblem[],
 ): { value: unknown } | undefined {
-  const outcome = leaf.type.parse(raw);
+  return parseValue(leaf.type, raw, path, location, problems, leaf.redact);
+}
+
+/** `parseLeaf` for any value type: a leaf's, or one item of a list of values or a map. */
+export function parseValue(
+  type: ValueType<unknown>,
+  raw: RawValue,
+  path: string,
+  location: (shownRaw: string) => string,
+  problems: ConfigProblem[],
+  redact?: (raw: string) => string,
+): { value: unknown } | undefined {
+  const outcome = type.parse(raw);
   if (outcome.ok) return { value: outcome.value };
-  const text = typeof raw === 'string' && leaf.redact ? leaf.redact(raw) : raw;
+  const text = typeof raw === 'string' && redact ? redact(raw) : raw;
   problems.push({ source: location(String(text)), path, message: `${showRaw(text)} ${outcome.problem}` });
   return undefined;
 }

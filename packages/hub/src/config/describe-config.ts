@@ -1,4 +1,11 @@
-import { kebab, schemaEntries, untyped, type AnySection, type SectionNode } from './config-schema.js';
+import {
+  kebab,
+  schemaEntries,
+  untyped,
+  type AnySection,
+  type AnyValueNode,
+  type SectionNode,
+} from './config-schema.js';
 import { HUB_CONFIG_SCHEMA } from './hub-config.js';
 
 const HEADER = ['key', 'env', 'flag', 'type', 'default', 'meaning'] as const;
@@ -6,24 +13,36 @@ const HEADER = ['key', 'env', 'flag', 'type', 'default', 'meaning'] as const;
 const code = (text: string): string => `\`${text}\``;
 const cell = (text: string): string => text.replace(/\|/g, '\\|');
 
-function rows(schema: AnySection, prefix: string, inList: boolean): string[][] {
-  const result: string[][] = [];
-  for (const entry of schemaEntries(schema)) {
-    const key = prefix + entry.path;
-    const { node } = entry;
-    if (node.kind === 'list') {
-      result.push([code(key), 'file only', '', 'list', '`[]`', node.doc]);
-      result.push(...rows(node.item, `${key}[].`, true));
-      continue;
+/** One row per leaf and file-only node; what is inside lists and optional sections is file only. */
+function rows(schema: AnySection): string[][] {
+  return schemaEntries(schema).map(({ path, node, envNames, fileOnly }) => {
+    const env = fileOnly ? 'file only' : envNames.map(code).join(', ');
+    const [type, shownDefault, flag] = describeNode(node);
+    return [code(path), env, flag, type, shownDefault, node.doc ?? ''].map(cell);
+  });
+}
+
+/** The type, the default and the flag of a node, as the table shows them. */
+function describeNode(node: AnyValueNode): [type: string, shownDefault: string, flag: string] {
+  switch (node.kind) {
+    case 'section':
+      return ['section', 'none', ''];
+    case 'list':
+      return ['list', '`[]`', ''];
+    case 'map':
+      return [`map of ${node.key.description} to ${node.value.description}`, '`{}`', ''];
+    case 'values': {
+      const shown = `[${node.default.map((value) => node.type.format(value)).join(', ')}]`;
+      return [`list of ${node.type.description}`, node.defaultDoc ?? code(shown), ''];
     }
-    const env = inList ? 'file only' : entry.envNames.map(code).join(', ');
-    const flag = node.flag === undefined ? '' : code(`--${kebab(node.flag)}`);
-    const fallback = node.required ? 'required' : node.default === undefined ? 'none' : undefined;
-    const shownDefault =
-      node.defaultDoc ?? fallback ?? code(node.type.format(node.default as NonNullable<unknown>));
-    result.push([code(key), env, flag, node.type.description, shownDefault, node.doc].map(cell));
+    case 'leaf': {
+      const flag = node.flag === undefined ? '' : code(`--${kebab(node.flag)}`);
+      const fallback = node.required ? 'required' : node.default === undefined ? 'none' : undefined;
+      const shown =
+        node.defaultDoc ?? fallback ?? code(node.type.format(node.default as NonNullable<unknown>));
+      return [node.type.description, shown, flag];
+    }
   }
-  return result;
 }
 
 /**
@@ -35,7 +54,7 @@ function rows(schema: AnySection, prefix: string, inList: boolean): string[][] {
  * describeConfig(HUB_CONFIG_SCHEMA) // '| key | env | … |\n| --- | … |\n| `server.port` | `HEARTBEAT_SERVER_PORT`, … |'
  */
 export function describeConfig<T>(schema: SectionNode<T>): string {
-  const table = [[...HEADER], ...rows(untyped(schema), '', false)];
+  const table = [[...HEADER], ...rows(untyped(schema))];
   const widths = HEADER.map((_, column) => Math.max(3, ...table.map((row) => (row[column] ?? '').length)));
   const line = (row: readonly string[]) =>
     `| ${widths.map((width, column) => (row[column] ?? '').padEnd(width)).join(' | ')} |`;

@@ -25,7 +25,7 @@ export function readEnvLayer(
   const entries = schemaEntries(schema);
   const known = new Set<string>(otherNames);
   for (const entry of entries) {
-    if (entry.node.kind !== 'leaf') continue;
+    if (entry.node.kind !== 'leaf' || entry.fileOnly) continue;
     const leaf = entry.node;
     entry.envNames.forEach((name) => known.add(name));
     const given = entry.envNames.flatMap((name) => {
@@ -49,7 +49,10 @@ export function readEnvLayer(
   }
 
   const reserved = Object.keys(schema.fields)
-    .filter((key) => schema.fields[key]?.kind === 'section')
+    .filter((key) => {
+      const node = schema.fields[key];
+      return node?.kind === 'section' && !node.optional;
+    })
     .map((key) => `${ENV_PREFIX}${upperSnake(key)}_`);
   const unknown = Object.keys(env)
     .filter((name) => !known.has(name) && reserved.some((prefix) => name.startsWith(prefix)))
@@ -85,7 +88,7 @@ export type FlagInput = Readonly<Record<string, RawValue | undefined>>;
 export function readFlagLayer(schema: AnySection, flags: FlagInput, problems: ConfigProblem[]): ConfigLayer {
   const layer: ConfigLayer = new Map();
   for (const entry of schemaEntries(schema)) {
-    if (entry.node.kind !== 'leaf' || entry.node.flag === undefined) continue;
+    if (entry.node.kind !== 'leaf' || entry.fileOnly || entry.node.flag === undefined) continue;
     const { flag, redact } = entry.node;
     const raw = flags[flag];
     if (raw === undefined) continue;

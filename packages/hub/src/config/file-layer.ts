@@ -1,15 +1,30 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  LineCounter,
+  parseDocument,
+  type Document,
+  type Node,
+  type YAMLMap,
+} from 'yaml';
 import {
   assemble,
+  defaultOf,
+  runChecks,
   schemaEntries,
   type AnyLeaf,
   type AnyList,
+  type AnyMap,
   type AnyNode,
   type AnySection,
+  type AnyValues,
 } from './config-schema.js';
-import { parseLeaf, type ConfigLayer } from './config-layer.js';
+import { parseLeaf, parseValue, type ConfigLayer } from './config-layer.js';
 import type { ConfigProblem } from './config-problem.js';
 import { suggest } from './suggest.js';
+import type { RawValue } from './value-types.js';
 
 /**
  * Reads a YAML configuration file against the schema. Every problem points at its line and
@@ -61,6 +76,12 @@ type Found = (path: string, value: unknown, location: string) => void;
 class YamlConfigReader {
   /** Every dotted path in the schema, to suggest `server.port` for a `port:` at the top. */
   private readonly allPaths: string[];
+  /** Where each value read was written, by dotted path (`apis[0].pulse.timeout`), for checks. */
+  private readonly locations = new Map<string, string>();
+  /** What was read inside list items, by dotted path, valid item or not: for duplicate keys. */
+  private readonly values = new Map<string, unknown>();
+  /** Every dotted path the file writes a value for, good or bad. */
+  private readonly written = new Set<string>();
 
   constructor(
     schema: AnySection,
@@ -97,32 +118,98 @@ class YamlConfigReader {
         continue;
       }
       const value = this.resolve(pair.value) as Node | null;
-      if (value === null || (isScalar(value) && value.value === null)) continue; // `key:` alone means "default"
+      if (value === null || (isScalar(value) && value.value === null)) {
+        // `key:` alone means "default"; a written `null` is a value only where a type takes it.
+        if (child.kind === 'leaf' && child.type.acceptsNull && isScalar(value) && value.source !== '') {
+          found(childPath, null, this.located(childPath, value));
+        }
+        continue;
+      }
+      this.written.add(childPath);
       this.readNode(child, value, childPath, found);
     }
   }
 
+  /** Notes where the value at `path` was written, for checks that point at it later. */
+  private located(path: string, node: Node): string {
+    const location = this.at(node.range?.[0] ?? 0);
+    this.locations.set(path, location);
+    return location;
+  }
+
   private readNode(node: AnyNode, value: Node, path: string, found: Found): void {
-    if (node.kind === 'leaf') return this.readLeaf(node, value, path, found);
-    if (node.kind === 'section') {
-      if (isMap(value)) return this.readSection(node, value, path, found);
-      const keys = Object.keys(node.fields).join(', ');
-      return this.problem(value, path, `expected a mapping with ${keys}, found ${kindOf(value)}`);
+    switch (node.kind) {
+      case 'leaf':
+        return this.readLeaf(node, value, path, found);
+      case 'section': {
+        if (!isMap(value)) {
+          const keys = Object.keys(node.fields).join(', ');
+          return this.problem(value, path, `expected a mapping with ${keys}, found ${kindOf(value)}`);
+        }
+        if (!node.optional) return this.readSection(node, value, path, found);
+        const built = this.readComposite(node, value, path, 'this section');
+        if (built !== undefined) found(path, built, this.located(path, value));
+        return;
+      }
+      case 'list':
+        return this.readList(node, value, path, found);
+      case 'values':
+        return this.readValues(node, value, path, found);
+      case 'map':
+        return this.readMap(node, value, path, found);
     }
-    this.readList(node, value, path, found);
   }
 
   private readLeaf(leaf: AnyLeaf, value: Node, path: string, found: Found): void {
-    if (!isScalar(value)) {
-      return this.problem(value, path, `expected a value (${leaf.type.description}), found ${kindOf(value)}`);
-    }
-    const raw = value.value;
-    if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') {
-      return this.problem(value, path, `expected a value (${leaf.type.description}), found ${String(raw)}`);
-    }
-    const location = this.at(value.range?.[0] ?? 0);
+    const raw = this.scalar(value, path, leaf.type.description);
+    if (raw === undefined) return;
+    const location = this.located(path, value);
     const parsed = parseLeaf(leaf, raw, path, () => location, this.problems);
     if (parsed) found(path, parsed.value, location);
+  }
+
+  /** The raw value of a scalar node, or undefined after reporting what was found instead. */
+  private scalar(value: Node | null, path: string, description: string): RawValue | undefined {
+    if (!isScalar(value)) {
+      this.problem(value, path, `expected a value (${description}), found ${kindOf(value)}`);
+      return undefined;
+    }
+    const raw = value.value;
+    if (typeof raw === 'string' || typeof raw === 'number' || typeof raw === 'boolean') return raw;
+    this.problem(value, path, `expected a value (${description}), found ${kindOf(value)}`);
+    return undefined;
+  }
+
+  /**
+   * Reads a mapping that is one value of the config (a list item, an optional section): the
+   * settings it gives, defaults for the rest, required ones it lacks, then its checks. Returns
+   * undefined when any of that found a problem.
+   */
+  private readComposite(
+    section: AnySection,
+    map: YAMLMap,
+    path: string,
+    what: string,
+  ): Record<string, unknown> | undefined {
+    const before = this.problems.length;
+    const location = this.located(path, map);
+    const given = new Map<string, unknown>();
+    this.readSection(section, map, path, (leafPath, leafValue) => {
+      given.set(leafPath, leafValue);
+      this.values.set(leafPath, leafValue);
+    });
+    const built = assemble(section, path, (leafPath, node) => {
+      if (given.has(leafPath)) return given.get(leafPath);
+      // A required setting written with a bad value has had its problem already.
+      if (node.kind === 'leaf' && node.required && !this.written.has(leafPath)) {
+        const key = leafPath.slice(path.length + 1);
+        this.problem(map, leafPath, `is required; add "${key}:" to ${what}`);
+      }
+      return defaultOf(node);
+    });
+    if (this.problems.length > before) return undefined;
+    runChecks(section, built, path, (at) => this.locations.get(at), location, this.problems);
+    return this.problems.length > before ? undefined : built;
   }
 
   private readList(list: AnyList, value: Node, path: string, found: Found): void {
@@ -138,22 +225,102 @@ class YamlConfigReader {
         valid = false;
         return this.problem(item, itemPath, `expected a mapping, found ${kindOf(item)}`);
       }
-      const before = this.problems.length;
-      const given = new Map<string, unknown>();
-      this.readSection(list.item, item, itemPath, (leafPath, leafValue) => given.set(leafPath, leafValue));
-      const built = assemble(list.item, itemPath, (leafPath, node) => {
-        if (given.has(leafPath)) return given.get(leafPath);
-        if (node.kind === 'list') return [];
-        if (node.required) {
-          const key = leafPath.slice(itemPath.length + 1);
-          this.problem(item, leafPath, `is required; add "${key}:" to this item`);
-        }
-        return node.default;
-      });
-      if (this.problems.length > before) valid = false;
-      items.push(built);
+      const read = this.readComposite(list.item, item, itemPath, 'this item');
+      if (read === undefined) valid = false;
+      else items.push(read);
     });
-    if (valid) found(path, items, this.at(value.range?.[0] ?? 0));
+    if (list.unique !== undefined && !this.allUnique(list.unique, path, value.items.length)) valid = false;
+    if (valid) found(path, items, this.located(path, value));
+  }
+
+  /**
+   * Reports each item whose `key` repeats an earlier item's, naming where the first one is.
+   * Compares what was read of each item, valid or not, so a duplicate shows with other problems.
+   */
+  private allUnique(key: string, path: string, count: number): boolean {
+    const first = new Map<string, string>();
+    let unique = true;
+    for (let index = 0; index < count; index++) {
+      const keyPath = `${path}[${index}].${key}`;
+      if (!this.values.has(keyPath)) continue;
+      const identity = JSON.stringify(this.values.get(keyPath));
+      const earlier = first.get(identity);
+      if (earlier === undefined) {
+        first.set(identity, keyPath);
+        continue;
+      }
+      unique = false;
+      this.problems.push({
+        source: this.locations.get(keyPath) ?? this.fileName,
+        path: keyPath,
+        message: `${identity} is declared twice, first at ${this.locations.get(earlier) ?? earlier} (${earlier}); declare each ${key} once`,
+      });
+    }
+    return unique;
+  }
+
+  /** A list of values, or one value as a list of one: `failOn: [5xx, 429]`, `status: 200`. */
+  private readValues(node: AnyValues, value: Node, path: string, found: Found): void {
+    const description = node.type.description;
+    if (!isSeq(value) && !isScalar(value)) {
+      return this.problem(value, path, `expected a list of values (${description}), found ${kindOf(value)}`);
+    }
+    const items = isSeq(value) ? value.items.map((item) => this.resolve(item) as Node | null) : [value];
+    const parsedItems: unknown[] = [];
+    let valid = true;
+    items.forEach((item, index) => {
+      const itemPath = isSeq(value) ? `${path}[${index}]` : path;
+      const raw = this.scalar(item, itemPath, description);
+      const location = this.at(item?.range?.[0] ?? value.range?.[0] ?? 0);
+      const parsed =
+        raw === undefined ? undefined : parseValue(node.type, raw, itemPath, () => location, this.problems);
+      if (parsed === undefined) valid = false;
+      else parsedItems.push(parsed.value);
+    });
+    if (items.length < node.minItems) {
+      valid = false;
+      const count = node.minItems === 1 ? 'one value' : `${node.minItems} values`;
+      this.problem(value, path, `needs at least ${count} (${description}); leave it out for the default`);
+    }
+    if (valid) found(path, parsedItems, this.located(path, value));
+  }
+
+  /** Free keys to values of one type: `headers: { Accept: application/json }`. */
+  private readMap(node: AnyMap, value: Node, path: string, found: Found): void {
+    const description = `${node.key.description} to ${node.value.description}`;
+    if (!isMap(value)) {
+      return this.problem(value, path, `expected a mapping of ${description}, found ${kindOf(value)}`);
+    }
+    const entries: [string, unknown][] = [];
+    let valid = true;
+    for (const pair of value.items) {
+      const keyNode = this.resolve(pair.key) as Node | null;
+      const rawKey = this.scalar(keyNode, path, node.key.description);
+      const keyLocation = this.at(keyNode?.range?.[0] ?? 0);
+      const key =
+        rawKey === undefined
+          ? undefined
+          : parseValue(node.key, rawKey, `${path}.${String(rawKey)}`, () => keyLocation, this.problems);
+      if (key === undefined) {
+        valid = false;
+        continue;
+      }
+      const entryPath = `${path}.${String(key.value)}`;
+      const entryValue = this.resolve(pair.value) as Node | null;
+      if (entryValue === null || (isScalar(entryValue) && entryValue.value === null)) {
+        valid = false;
+        this.problem(keyNode, entryPath, 'needs a value; write "" for an empty one');
+        continue;
+      }
+      const raw = this.scalar(entryValue, entryPath, node.value.description);
+      const location = this.at(entryValue.range?.[0] ?? 0);
+      const parsed =
+        raw === undefined ? undefined : parseValue(node.value, raw, entryPath, () => location, this.problems);
+      if (parsed === undefined) valid = false;
+      else entries.push([String(key.value), parsed.value]);
+    }
+    // fromEntries defines own properties, so a `__proto__:` key stays a key.
+    if (valid) found(path, Object.fromEntries(entries), this.located(path, value));
   }
 
   private unknownKey(section: AnySection, key: string, path: string): string {

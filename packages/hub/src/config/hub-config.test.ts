@@ -17,6 +17,9 @@ describe('DEFAULT_HUB_CONFIG', () => {
       auth: { publicRead: false, adminKey: undefined },
       ingest: { maxBodyBytes: 1_048_576, maxBatch: 1000 },
       log: { level: 'info', format: 'json' },
+      autoRegister: true,
+      apiHistory: { minuteRetention: 86_400_000, retention: 2_592_000_000 },
+      apis: [],
     });
   });
 
@@ -74,5 +77,50 @@ describe('store', () => {
     expect(hubStoreLocation(DEFAULT_HUB_CONFIG)).toBe('data/heartbeat.db');
     expect(hubStoreLocation({ data: '/srv/hb', store: undefined })).toBe('/srv/hb/heartbeat.db');
     expect(hubStoreLocation({ data: '/srv/hb', store: 'postgres://db/hub' })).toBe('postgres://db/hub');
+  });
+});
+
+describe('autoRegister and apiHistory', () => {
+  it('read from env by the usual names', () => {
+    const resolved = resolveConfig(HUB_CONFIG_SCHEMA, {
+      env: {
+        HEARTBEAT_AUTO_REGISTER: 'false',
+        HEARTBEAT_API_HISTORY_MINUTE_RETENTION: '6h',
+        HEARTBEAT_API_HISTORY_RETENTION: '7d',
+      },
+    });
+    expect(resolved).toMatchObject({
+      ok: true,
+      config: { autoRegister: false, apiHistory: { minuteRetention: 21_600_000, retention: 604_800_000 } },
+    });
+  });
+
+  it('refuse per-minute history kept longer than history, pointing at the setting given', () => {
+    expect(
+      resolveConfig(HUB_CONFIG_SCHEMA, { env: { HEARTBEAT_API_HISTORY_MINUTE_RETENTION: '40d' } }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        {
+          source: 'HEARTBEAT_API_HISTORY_MINUTE_RETENTION=40d',
+          path: 'apiHistory.minuteRetention',
+          message: '40d is longer than apiHistory.retention (30d); lower it, or raise retention',
+        },
+      ],
+    });
+    expect(
+      resolveConfig(HUB_CONFIG_SCHEMA, {
+        file: { name: 'hub.yaml', text: 'apiHistory:\n  retention: 12h\n' },
+      }),
+    ).toEqual({
+      ok: false,
+      problems: [
+        {
+          source: 'hub.yaml:2:14',
+          path: 'apiHistory.retention',
+          message: '12h is shorter than apiHistory.minuteRetention (1d); lower minuteRetention too',
+        },
+      ],
+    });
   });
 });

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
-import { defaultsOf, field, optionalField, section, type SectionNode } from './config-schema.js';
-import { types, type ParseOutcome } from './value-types.js';
+import { APIS_SCHEMA, type ApiConfig } from './api-config.js';
+import {
+  defaultsOf,
+  field,
+  optionalField,
+  section,
+  type CheckContext,
+  type SectionNode,
+} from './config-schema.js';
+import { formatExactDuration, types, type ParseOutcome } from './value-types.js';
 
 /** pino's levels. */
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -30,6 +38,12 @@ export interface HubConfig {
   auth: { publicRead: boolean; adminKey?: string };
   ingest: { maxBodyBytes: number; maxBatch: number };
   log: { level: LogLevel; format: LogFormat };
+  /** Register unknown basepaths seen in observations (origin `auto`). */
+  autoRegister: boolean;
+  /** How long API status history is kept: per minute, then per hour. */
+  apiHistory: { minuteRetention: number; retention: number };
+  /** The APIs declared in the file (`apis:`); YAML only. */
+  apis: ApiConfig[];
 }
 
 const ROUTE_PREFIX = /^(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -62,6 +76,27 @@ function storeLocation(value: string): ParseOutcome<string> {
 /** `postgres://hub:s3cret@db/hub` → `postgres://hub:***@db/hub`. */
 export function redactUrlPassword(raw: string): string {
   return raw.replace(/^([a-z][a-z0-9+.-]*:\/\/[^:/@]*):[^@/]*@/i, '$1:***@');
+}
+
+/** Minutes are downsampled into hours that are still kept, so they cannot outlive history itself. */
+function checkApiHistory(
+  { minuteRetention, retention }: HubConfig['apiHistory'],
+  context: CheckContext,
+): void {
+  if (minuteRetention <= retention) return;
+  const minutes = formatExactDuration(minuteRetention);
+  const all = formatExactDuration(retention);
+  if (context.given('minuteRetention')) {
+    context.problem(
+      'minuteRetention',
+      `${minutes} is longer than apiHistory.retention (${all}); lower it, or raise retention`,
+    );
+  } else {
+    context.problem(
+      'retention',
+      `${all} is shorter than apiHistory.minuteRetention (${minutes}); lower minuteRetention too`,
+    );
+  }
 }
 
 /**
@@ -162,6 +197,24 @@ export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section({
       doc: '`json` lines for machines, `pretty` for people at a terminal',
     }),
   }),
+  autoRegister: field(types.boolean(), {
+    default: true,
+    doc: 'an unknown basepath seen in observations is registered as an API (origin `auto`); `false` turns that off',
+  }),
+  apiHistory: section(
+    {
+      minuteRetention: field(types.duration({ min: '1h' }), {
+        default: 86_400_000,
+        doc: 'per-minute API history is kept this long, then downsampled to hours',
+      }),
+      retention: field(types.duration({ min: '1h' }), {
+        default: 2_592_000_000,
+        doc: 'API history is kept this long at all',
+      }),
+    },
+    { check: checkApiHistory },
+  ),
+  apis: APIS_SCHEMA,
 });
 
 /** The configuration with nothing given. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { describeError } from '@heartbeat/sdk';
+import { describeError, HeartbeatError } from '@heartbeat/sdk';
 import type { ConfigSourceKind } from './config-layer.js';
 import { configurationError, type ConfigProblem } from './config-problem.js';
 import { HUB_CONFIG_SCHEMA, type HubConfig } from './hub-config.js';
@@ -48,24 +48,56 @@ export async function loadHubConfig({
   env = process.env,
   configFile,
 }: LoadHubConfigOptions = {}): Promise<LoadedHubConfig> {
-  const problems: ConfigProblem[] = [];
-  const input: ConfigInput = { env, flags, otherEnvNames: [CONFIG_FILE_ENV] };
-
   const named = nameConfigFile(flags.config, env[CONFIG_FILE_ENV], configFile);
-  if (named !== undefined) {
+  if (named === undefined) return resolveHubConfig({ env, flags });
+  let text: string;
+  try {
+    text = await readFile(named.path, 'utf8');
+  } catch (error) {
+    // Still read env and flags, so their problems come in the same error.
+    const problems = [configFileProblem(named.path, named.source, error)];
     try {
-      input.file = { name: named.path, text: await readFile(named.path, 'utf8') };
-    } catch (error) {
-      problems.push({ source: named.source, path: '', message: unreadable(named.path, error) });
+      resolveHubConfig({ env, flags });
+    } catch (thrown) {
+      problems.push(...problemsOf(thrown));
     }
+    throw configurationError(problems);
   }
+  return resolveHubConfig({ file: { name: named.path, text }, env, flags });
+}
 
+/**
+ * `loadHubConfig` for a file already read: what the file watcher uses, so the text it compares
+ * is the text it loads. Throws the same `HeartbeatError('CONFIGURATION_INVALID')`.
+ */
+export function resolveHubConfig({
+  file,
+  env = {},
+  flags = {},
+}: {
+  file?: { name: string; text: string };
+  env?: Readonly<Record<string, string | undefined>>;
+  flags?: Partial<FlagValues>;
+}): LoadedHubConfig {
+  const input: ConfigInput = { env, flags, otherEnvNames: [CONFIG_FILE_ENV] };
+  if (file) input.file = file;
   const resolved = resolveConfig(HUB_CONFIG_SCHEMA, input);
-  if (!resolved.ok) problems.push(...resolved.problems);
-  if (!resolved.ok || problems.length > 0) throw configurationError(problems);
+  if (!resolved.ok) throw configurationError(resolved.problems);
   const loaded: LoadedHubConfig = { config: resolved.config, sources: resolved.sources };
-  if (input.file) loaded.file = input.file.name;
+  if (file) loaded.file = file.name;
   return loaded;
+}
+
+function problemsOf(thrown: unknown): ConfigProblem[] {
+  if (thrown instanceof HeartbeatError && thrown.code === 'CONFIGURATION_INVALID') {
+    return (thrown.details as { problems: ConfigProblem[] }).problems;
+  }
+  throw thrown;
+}
+
+/** Why the config file cannot be read, pointing at where it was named (`--config=…`, or the path). */
+export function configFileProblem(path: string, source: string, error: unknown): ConfigProblem {
+  return { source, path: '', message: unreadable(path, error) };
 }
 
 /** The file to read, and how to point at where it was named. */

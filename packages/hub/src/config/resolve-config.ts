@@ -1,4 +1,4 @@
-import { assemble, schemaEntries, untyped, type SectionNode } from './config-schema.js';
+import { assemble, defaultOf, runChecks, schemaEntries, untyped, type SectionNode } from './config-schema.js';
 import type { ConfigLayer, ConfigSourceKind, LayerValue } from './config-layer.js';
 import type { ConfigProblem } from './config-problem.js';
 import { readEnvLayer, readFlagLayer, type FlagInput } from './env-layer.js';
@@ -40,17 +40,18 @@ export function resolveConfig<T>(schema: SectionNode<T>, input: ConfigInput): Re
     ['file', file],
   ];
   const sources: Record<string, ConfigSourceKind> = {};
+  const locations = new Map<string, string>();
   const config = assemble(root, '', (path, node) => {
     for (const [kind, layer] of layers) {
       const given = layer.get(path);
       if (given !== undefined) {
         sources[path] = kind;
+        locations.set(path, given.location);
         return given.value;
       }
     }
     sources[path] = 'default';
-    if (node.kind === 'list') return [];
-    if (node.required) {
+    if (node.kind === 'leaf' && node.required) {
       const names = schemaEntries(root).find((entry) => entry.path === path)?.envNames ?? [];
       const env = names.length > 0 ? `, as ${names.join(' or ')}` : '';
       problems.push({
@@ -59,8 +60,12 @@ export function resolveConfig<T>(schema: SectionNode<T>, input: ConfigInput): Re
         message: `is required; set it in the config file${env}`,
       });
     }
-    return node.default;
+    return defaultOf(node);
   });
+  // Rules across settings hold whichever source each setting came from; the file reader has
+  // already checked what only the file can give (list items, optional sections).
+  if (problems.length === 0)
+    runChecks(root, config, '', (path) => locations.get(path), 'configuration', problems);
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: config as T, sources };
 }

@@ -200,3 +200,91 @@ describe('oneOf', () => {
     expect(problemOf(level.parse('loud'))).toBe('is not one of fatal, error, warn, info, debug');
   });
 });
+
+describe('number', () => {
+  it('reads finite numbers from numbers and decimal text', () => {
+    const number = types.number();
+    expect(valueOf(number.parse(-1.5))).toBe(-1.5);
+    expect(valueOf(number.parse(' 2.5 '))).toBe(2.5);
+    expect(problemOf(number.parse('1e3x'))).toBe('is not a number');
+    expect(problemOf(number.parse(true))).toBe('is not a number');
+    expect(problemOf(number.parse(Number.POSITIVE_INFINITY))).toBe('is not a number');
+  });
+});
+
+describe('url', () => {
+  it('takes absolute URLs with its schemes, as written', () => {
+    expect(valueOf(types.url().parse('https://echo:8443/eni/echo/v1'))).toBe('https://echo:8443/eni/echo/v1');
+    expect(valueOf(types.url({ schemes: ['tcp'] }).parse('tcp://db:5432'))).toBe('tcp://db:5432');
+    expect(types.url().description).toBe('http:// or https:// URL');
+  });
+
+  it('refuses relative URLs, other schemes, a tcp URL without a port', () => {
+    expect(problemOf(types.url().parse('/eni/echo'))).toBe(
+      'is not an absolute URL; write it like https://host/path',
+    );
+    expect(problemOf(types.url().parse('echo:8080'))).toBe(
+      'is not an absolute URL; write it like https://host/path',
+    );
+    expect(problemOf(types.url().parse('ftp://files/x'))).toBe('is not a http:// or https:// URL');
+    expect(problemOf(types.url({ schemes: ['tcp'] }).parse('tcp://db'))).toBe(
+      'needs a port: tcp://host:port',
+    );
+    expect(problemOf(types.url().parse(8080))).toBe('is not text; put it in quotes: "8080"');
+  });
+
+  it('refuses a query or fragment in a base URL', () => {
+    expect(problemOf(types.url({ base: true }).parse('http://x/a?b=1'))).toBe(
+      'has a query or fragment; give the base URL that paths are added to',
+    );
+    expect(valueOf(types.url({ base: true }).parse('http://x/a/'))).toBe('http://x/a/');
+  });
+});
+
+describe('regex', () => {
+  it('takes what compiles and says why the rest does not', () => {
+    expect(valueOf(types.regex().parse('^UP$'))).toBe('^UP$');
+    expect(problemOf(types.regex().parse('('))).toBe(
+      'is not a regular expression: Invalid regular expression: /(/: Unterminated group',
+    );
+  });
+});
+
+describe('jsonScalar', () => {
+  it('takes any scalar as YAML typed it, and null', () => {
+    const scalar = types.jsonScalar();
+    expect(valueOf(scalar.parse('UP'))).toBe('UP');
+    expect(valueOf(scalar.parse(0))).toBe(0);
+    expect(valueOf(scalar.parse(false))).toBe(false);
+    expect(scalar.acceptsNull).toBe(true);
+  });
+});
+
+describe('statusRange', () => {
+  const status = types.statusRange();
+  it('reads codes, classes and ranges', () => {
+    expect(valueOf(status.parse(429))).toEqual([429, 429]);
+    expect(valueOf(status.parse('5xx'))).toEqual([500, 599]);
+    expect(valueOf(status.parse('2XX'))).toEqual([200, 299]);
+    expect(valueOf(status.parse('500-504'))).toEqual([500, 504]);
+    expect(valueOf(status.parse('500 - 504'))).toEqual([500, 504]);
+  });
+
+  it('refuses what is not one, outside 100–599, or backwards', () => {
+    const problem =
+      'is not a status code, class or range; write it like 200, 5xx or "500-504" (codes 100–599)';
+    for (const raw of ['6xx', 99, 600, '5x', 'ok', true, '500-'])
+      expect(problemOf(status.parse(raw))).toBe(problem);
+    expect(problemOf(status.parse('504-500'))).toBe(
+      'is a range that ends before it starts; write the lower code first',
+    );
+  });
+
+  it('formats each as it would be written', () => {
+    expect([status.format([500, 599]), status.format([429, 429]), status.format([500, 504])]).toEqual([
+      '5xx',
+      '429',
+      '500-504',
+    ]);
+  });
+});

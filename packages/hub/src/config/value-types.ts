@@ -20,6 +20,11 @@ export interface ValueType<T> {
   parse(raw: RawValue): ParseOutcome<T>;
   /** Writes a value the way a person would type it in YAML: `1m`, `1mb`, `0.5`. */
   format(value: T): string;
+  /**
+   * An explicit YAML `null` (or `~`) is a value of this type, passed through as `null`, rather
+   * than "use the default" as for every other type: `equals: null` in a JSON condition.
+   */
+  readonly acceptsNull?: boolean;
 }
 
 const ok = <T>(value: T): ParseOutcome<T> => ({ ok: true, value });
@@ -229,6 +234,112 @@ function oneOf<const V extends string>(values: readonly V[]): ValueType<V> {
   };
 }
 
+/** Any finite number, from a number or decimal text: `0`, `-1.5`, `"2.5"`. */
+function number(): ValueType<number> {
+  return {
+    description: 'number',
+    parse(raw) {
+      const value =
+        typeof raw === 'number'
+          ? raw
+          : typeof raw === 'string' && DECIMAL_TEXT.test(raw.trim())
+            ? Number(raw)
+            : NaN;
+      return Number.isFinite(value) ? ok(value) : fail('is not a number');
+    },
+    format: String,
+  };
+}
+
+/**
+ * An absolute URL with one of the given schemes, kept as written. `base: true` refuses a query
+ * or a fragment, for a URL that paths are appended to.
+ */
+function url({
+  schemes = ['http', 'https'],
+  base = false,
+}: { schemes?: readonly string[]; base?: boolean } = {}): ValueType<string> {
+  const shown = schemes.map((scheme) => `${scheme}://`).join(' or ');
+  const example = schemes.includes('https') ? 'https://host/path' : `${schemes[0] ?? 'https'}://host:port`;
+  return string({
+    description: `${shown} URL`,
+    refine(value): ParseOutcome<string> {
+      const text = value.trim();
+      const parsed = URL.canParse(text) ? new URL(text) : undefined;
+      if (parsed === undefined || !/^[a-z][a-z0-9+.-]*:\/\//i.test(text) || parsed.host === '') {
+        return fail(`is not an absolute URL; write it like ${example}`);
+      }
+      if (!schemes.includes(parsed.protocol.slice(0, -1))) return fail(`is not a ${shown} URL`);
+      if (parsed.protocol === 'tcp:' && parsed.port === '') return fail('needs a port: tcp://host:port');
+      if (base && (parsed.search !== '' || parsed.hash !== '' || /[?#]/.test(text))) {
+        return fail('has a query or fragment; give the base URL that paths are added to');
+      }
+      return ok(text);
+    },
+  });
+}
+
+/** Text that compiles as a JavaScript regular expression (no slashes or flags around it). */
+function regex(): ValueType<string> {
+  return string({
+    description: 'regular expression',
+    refine(value) {
+      try {
+        new RegExp(value);
+        return ok(value);
+      } catch (error) {
+        return fail(`is not a regular expression: ${(error as Error).message}`);
+      }
+    },
+  });
+}
+
+/** A JSON scalar as YAML gives it: text, a number, a boolean or `null`. */
+function jsonScalar(): ValueType<string | number | boolean> {
+  return {
+    description: 'string, number, boolean or null',
+    parse: (raw) => ok(raw),
+    format: (value) => JSON.stringify(value),
+    acceptsNull: true,
+  };
+}
+
+/** An inclusive range of HTTP status codes. */
+export type StatusRange = readonly [number, number];
+
+const STATUS_TEXT = /^([1-5])xx$|^(\d{3})$|^(\d{3})\s*-\s*(\d{3})$/i;
+
+/** `[200, 299]` → `2xx`, `[429, 429]` → `429`, `[500, 504]` → `500-504`. */
+export function formatStatusRange([low, high]: StatusRange): string {
+  if (low === high) return String(low);
+  if (low % 100 === 0 && high === low + 99) return `${low / 100}xx`;
+  return `${low}-${high}`;
+}
+
+/** HTTP status codes as an inclusive range: a code `429`, a class `5xx`, or a range `"500-504"`. */
+function statusRange(): ValueType<StatusRange> {
+  const problem = 'is not a status code, class or range; write it like 200, 5xx or "500-504" (codes 100–599)';
+  return {
+    description: 'status code, class or range',
+    parse(raw) {
+      const match = typeof raw === 'boolean' ? null : STATUS_TEXT.exec(String(raw).trim());
+      if (match === null) return fail(problem);
+      const [, hundreds, code, from, to] = match;
+      const range: [number, number] =
+        hundreds !== undefined
+          ? [Number(hundreds) * 100, Number(hundreds) * 100 + 99]
+          : code !== undefined
+            ? [Number(code), Number(code)]
+            : [Number(from), Number(to)];
+      if (range[0] < 100 || range[1] > 599) return fail(problem);
+      if (range[0] > range[1])
+        return fail(`is a range that ends before it starts; write the lower code first`);
+      return ok(range);
+    },
+    format: formatStatusRange,
+  };
+}
+
 /**
  * Every kind of configuration value. Adding a kind here makes it usable by any field, in the YAML
  * file, in env vars and in flags alike.
@@ -236,4 +347,18 @@ function oneOf<const V extends string>(values: readonly V[]): ValueType<V> {
  * @example
  * field(types.duration({ min: '1s' }), { default: 60_000, doc: 'an instance with no beat for this long is lost' })
  */
-export const types = { port, integer, ratio, duration, byteSize, boolean, string, oneOf } as const;
+export const types = {
+  port,
+  integer,
+  number,
+  ratio,
+  duration,
+  byteSize,
+  boolean,
+  string,
+  oneOf,
+  url,
+  regex,
+  jsonScalar,
+  statusRange,
+} as const;

@@ -95,10 +95,19 @@ export interface ApiDefinition {
 }
 
 export const API_DEFAULTS = { windowMs: 300_000, threshold: 0.9, minSamples: 5 } as const;
-export const PULSE_DEFAULTS = { intervalMs: 30_000, minIntervalMs: 1000, timeoutMs: 5000, method: 'GET' } as const;
+export const PULSE_DEFAULTS = {
+  intervalMs: 30_000,
+  minIntervalMs: 1000,
+  timeoutMs: 5000,
+  method: 'GET',
+} as const;
 
 /** Whether an outcome is a failure under a rule. */
-export function isFailure(rule: FailOnRule, statusCode: number | undefined, error: string | undefined): boolean {
+export function isFailure(
+  rule: FailOnRule,
+  statusCode: number | undefined,
+  error: string | undefined,
+): boolean {
   if (error !== undefined) return rule.errors;
   if (statusCode === undefined) return false;
   for (const [low, high] of rule.statusRanges) if (statusCode >= low && statusCode <= high) return true;

@@ -35,7 +35,14 @@ export class MinuteHistory {
     if (minute === undefined || minute.start !== start) {
       minute = this.minutes.get(start);
       if (!minute) {
-        minute = { start, total: 0, failures: 0, sources: [0, 0, 0], latency: new Uint32Array(LATENCY_BINS), changed: false };
+        minute = {
+          start,
+          total: 0,
+          failures: 0,
+          sources: [0, 0, 0],
+          latency: new Uint32Array(LATENCY_BINS),
+          changed: false,
+        };
         this.minutes.set(start, minute);
       }
       this.last = minute;

@@ -12,6 +12,8 @@ export interface ItemProblem {
 
 export interface ValidatedObservations {
   observations: Observation[];
+  /** For each accepted observation, its index in the request's batch. */
+  indexes: number[];
   /** Every rejected item (the first 100 are reported; `rejected` counts them all). */
   problems: ItemProblem[];
   rejected: number;
@@ -32,7 +34,9 @@ const MAX_PROBLEMS = 100;
  */
 export function validateObservations(body: unknown, maxBatch: number, now: number): ValidatedObservations {
   if (!Array.isArray(body)) {
-    throw new HeartbeatError('VALIDATION_FAILED', `send an array of observations, not ${typeName(body)}`, { field: '(body)' });
+    throw new HeartbeatError('VALIDATION_FAILED', `send an array of observations, not ${typeName(body)}`, {
+      field: '(body)',
+    });
   }
   if (body.length > maxBatch) {
     throw new HeartbeatError(
@@ -42,6 +46,7 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
     );
   }
   const observations: Observation[] = [];
+  const indexes: number[] = [];
   const problems: ItemProblem[] = [];
   const unknown = new Set<string>();
   let rejected = 0;
@@ -56,15 +61,28 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
       continue;
     }
     const basepath = item.basepath;
-    if (typeof basepath !== 'string' || basepath.length > BASEPATH_MAX_LENGTH || !BASEPATH_PATTERN.test(basepath)) {
+    if (
+      typeof basepath !== 'string' ||
+      basepath.length > BASEPATH_MAX_LENGTH ||
+      !BASEPATH_PATTERN.test(basepath)
+    ) {
       reject(index, 'basepath', basepathProblem(basepath));
       continue;
     }
     const statusCode = item.statusCode;
     const error = item.error;
     if (statusCode !== undefined && statusCode !== null) {
-      if (typeof statusCode !== 'number' || !Number.isInteger(statusCode) || statusCode < 100 || statusCode > 599) {
-        reject(index, 'statusCode', `must be an HTTP status from 100 to 599 (got ${JSON.stringify(statusCode)})`);
+      if (
+        typeof statusCode !== 'number' ||
+        !Number.isInteger(statusCode) ||
+        statusCode < 100 ||
+        statusCode > 599
+      ) {
+        reject(
+          index,
+          'statusCode',
+          `must be an HTTP status from 100 to 599 (got ${JSON.stringify(statusCode)})`,
+        );
         continue;
       }
       if (error !== undefined && error !== null) {
@@ -72,22 +90,38 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
         continue;
       }
     } else if (typeof error !== 'string' || error.length === 0 || error.length > 200) {
-      reject(index, error === undefined || error === null ? 'statusCode' : 'error', 'needs statusCode, or error (a short reason such as "timeout")');
+      reject(
+        index,
+        error === undefined || error === null ? 'statusCode' : 'error',
+        'needs statusCode, or error (a short reason such as "timeout")',
+      );
       continue;
     }
     const durationMs = item.durationMs;
     if (typeof durationMs !== 'number' || !(durationMs >= 0) || durationMs > MAX_DURATION_MS) {
-      reject(index, 'durationMs', `must be a number of milliseconds from 0 to ${MAX_DURATION_MS} (got ${JSON.stringify(durationMs)})`);
+      reject(
+        index,
+        'durationMs',
+        `must be a number of milliseconds from 0 to ${MAX_DURATION_MS} (got ${JSON.stringify(durationMs)})`,
+      );
       continue;
     }
     let timestamp = parseTimestamp(item.timestamp, now);
     if (timestamp === undefined) {
-      reject(index, 'timestamp', `must be epoch milliseconds or an ISO 8601 time (got ${JSON.stringify(item.timestamp)})`);
+      reject(
+        index,
+        'timestamp',
+        `must be epoch milliseconds or an ISO 8601 time (got ${JSON.stringify(item.timestamp)})`,
+      );
       continue;
     }
     if (timestamp > now) {
       if (timestamp - now > MAX_FUTURE_MS) {
-        reject(index, 'timestamp', `is ${Math.round((timestamp - now) / 1000)}s in the future; check the sender's clock`);
+        reject(
+          index,
+          'timestamp',
+          `is ${Math.round((timestamp - now) / 1000)}s in the future; check the sender's clock`,
+        );
         continue;
       }
       timestamp = now;
@@ -95,7 +129,11 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
     let source: ObservationSource = 'traffic';
     if (item.source !== undefined && item.source !== null) {
       if (item.source !== 'traffic' && item.source !== 'pulse' && item.source !== 'otlp') {
-        reject(index, 'source', `must be one of ${OBSERVATION_SOURCES.join(', ')} (got ${JSON.stringify(item.source)})`);
+        reject(
+          index,
+          'source',
+          `must be one of ${OBSERVATION_SOURCES.join(', ')} (got ${JSON.stringify(item.source)})`,
+        );
         continue;
       }
       source = item.source;
@@ -109,9 +147,16 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
     if (typeof statusCode === 'number') observation.statusCode = statusCode;
     else observation.error = error as string;
     observations.push(observation);
+    indexes.push(index);
     for (const key in item) if (!KNOWN.has(key)) unknown.add(key);
   }
-  return { observations, problems, rejected, warnings: [...unknown].map((key) => `${key}: unknown field, ignored`) };
+  return {
+    observations,
+    indexes,
+    problems,
+    rejected,
+    warnings: [...unknown].map((key) => `${key}: unknown field, ignored`),
+  };
 }
 
 /** Epoch ms or ISO 8601; a missing timestamp means now. */

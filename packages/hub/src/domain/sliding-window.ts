@@ -107,7 +107,8 @@ export class SlidingWindow {
       bySource.traffic += this.sources[slot * 3]!;
       bySource.pulse += this.sources[slot * 3 + 1]!;
       bySource.otlp += this.sources[slot * 3 + 2]!;
-      if (this.latency) for (let bin = 0; bin < LATENCY_BINS; bin++) bins[bin]! += this.latency[slot * LATENCY_BINS + bin]!;
+      if (this.latency)
+        for (let bin = 0; bin < LATENCY_BINS; bin++) bins[bin]! += this.latency[slot * LATENCY_BINS + bin]!;
     }
     return {
       total: this.sumTotal,
@@ -151,7 +152,11 @@ export class SlidingWindow {
       index: this.indexes[slot]!,
       total: this.totals[slot]!,
       failures: this.failed[slot]!,
-      bySource: { traffic: this.sources[slot * 3]!, pulse: this.sources[slot * 3 + 1]!, otlp: this.sources[slot * 3 + 2]! },
+      bySource: {
+        traffic: this.sources[slot * 3]!,
+        pulse: this.sources[slot * 3 + 1]!,
+        otlp: this.sources[slot * 3 + 2]!,
+      },
       latency: this.latency ? toPairs(this.latency, slot * LATENCY_BINS) : [],
     };
   }

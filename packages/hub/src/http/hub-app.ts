@@ -8,6 +8,7 @@ import { apiReadRoutes } from './routes/apis.js';
 import { eventRoutes } from './routes/events.js';
 import { hubStatusRoutes } from './routes/hub-status.js';
 import { instanceRoutes } from './routes/instances.js';
+import { tracesRoute } from '../otlp/traces-route.js';
 import { keyRoutes } from './routes/keys.js';
 import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
@@ -18,6 +19,11 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...instanceRoutes(hub),
     ...serviceRoutes(hub),
     ...observationRoutes(hub),
+    tracesRoute({
+      resolveBasepath: (path) => hub.apis.resolveBasepath(path),
+      ingest: (observations) => hub.apis.ingest(observations).stored,
+      maxBodyBytes: hub.config.ingest.maxBodyBytes * 4,
+    }),
     ...apiReadRoutes(hub),
     ...eventRoutes(hub),
     ...keyRoutes(hub),
@@ -32,7 +38,6 @@ export function hubRoutes(hub: HubContext): Route[] {
 export function createHubListener(hub: HubContext, health: Health): RequestListener {
   const match = createRouter(hubRoutes(hub));
   const prefix = hub.config.server.routePrefix.replace(/\/+$/, '');
-  const { publicRead } = hub.config.auth;
 
   async function authorize(
     request: IncomingMessage,
@@ -50,6 +55,8 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     } else if (route.keyInQuery) {
       token = query.get('key') ?? undefined;
     }
+    // Read per request: auth.publicRead can be changed by a configuration reload.
+    const { publicRead } = hub.config.auth;
     if (token === undefined) {
       if (route.scope === 'read' && publicRead) return undefined;
       throw new HeartbeatError(

@@ -114,7 +114,9 @@ function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {
-    throw new HeartbeatError('VALIDATION_FAILED', `"${segment}" is not valid percent-encoding`, { field: 'path' });
+    throw new HeartbeatError('VALIDATION_FAILED', `"${segment}" is not valid percent-encoding`, {
+      field: 'path',
+    });
   }
 }
 

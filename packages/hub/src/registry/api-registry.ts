@@ -79,7 +79,9 @@ export interface ApiRegistry {
   /** Loads stored definitions and rebuilds windows from stored buckets. */
   load(): Promise<void>;
   /** Makes the YAML-declared APIs exactly `definitions` (origin `config`); returns what changed. */
-  syncDeclared(definitions: readonly ApiDefinition[]): Promise<{ added: number; changed: number; removed: number }>;
+  syncDeclared(
+    definitions: readonly ApiDefinition[],
+  ): Promise<{ added: number; changed: number; removed: number }>;
   create(definition: ApiDefinition): Promise<ApiDefinition>;
   update(basepath: string, definition: ApiDefinition): Promise<ApiDefinition>;
   remove(basepath: string): Promise<void>;
@@ -88,7 +90,10 @@ export interface ApiRegistry {
   /** The registered basepath that is the longest prefix of a path (segment-wise), if any. */
   resolveBasepath(path: string): string | undefined;
   /** `[{basepath, status}]` sorted by basepath, as seed 001 shows it. */
-  heartbeats(filter: { basepath?: string; status?: ApiStatus }): Array<{ basepath: string; status: ApiStatus }>;
+  heartbeats(filter: {
+    basepath?: string;
+    status?: ApiStatus;
+  }): Array<{ basepath: string; status: ApiStatus }>;
   view(basepath: string): ApiView | undefined;
   views(): ApiView[];
   definitions(): ApiDefinition[];
@@ -123,17 +128,29 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
   /** Replaces a definition, keeping the window when its length did not change. */
   function redefine(state: ApiState, definition: ApiDefinition, at: number): ApiState {
-    const next = state.definition.windowMs === definition.windowMs ? { ...state, definition } : { ...stateFor(definition, at), status: state.status, since: state.since };
+    const next =
+      state.definition.windowMs === definition.windowMs
+        ? { ...state, definition }
+        : { ...stateFor(definition, at), status: state.status, since: state.since };
     put(next);
     return next;
   }
 
-  function registrationEvent(kind: 'api.registered' | 'api.changed' | 'api.removed', definition: ApiDefinition, at: number): NewEvent {
+  function registrationEvent(
+    kind: 'api.registered' | 'api.changed' | 'api.removed',
+    definition: ApiDefinition,
+    at: number,
+  ): NewEvent {
     return {
       at,
       kind,
       basepath: definition.basepath,
-      data: { basepath: definition.basepath, origin: definition.origin, name: definition.name ?? null, pulse: definition.pulse?.enabled ?? false },
+      data: {
+        basepath: definition.basepath,
+        origin: definition.origin,
+        name: definition.name ?? null,
+        pulse: definition.pulse?.enabled ?? false,
+      },
     };
   }
 
@@ -168,14 +185,18 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
   }
 
   /** What changed in these APIs since they were last persisted. */
-  function changes(states: Iterable<ApiState>): Required<Pick<Submission, 'apiBuckets' | 'apiHistory' | 'apiFailures'>> {
+  function changes(
+    states: Iterable<ApiState>,
+  ): Required<Pick<Submission, 'apiBuckets' | 'apiHistory' | 'apiFailures'>> {
     const apiBuckets: ApiBucketRecord[] = [];
     const apiHistory: ApiHistoryRecord[] = [];
     const apiFailures: ApiFailureRecord[] = [];
     for (const state of states) {
       const { basepath } = state.definition;
-      for (const bucket of state.window.takeChanged()) apiBuckets.push({ basepath, bucketMs: state.window.bucketMs, ...bucket });
-      for (const row of state.history.takeChanged()) apiHistory.push({ basepath, resolution: 'minute', ...row });
+      for (const bucket of state.window.takeChanged())
+        apiBuckets.push({ basepath, bucketMs: state.window.bucketMs, ...bucket });
+      for (const row of state.history.takeChanged())
+        apiHistory.push({ basepath, resolution: 'minute', ...row });
       apiFailures.push(...state.unstoredFailures);
       state.unstoredFailures = [];
     }
@@ -191,7 +212,11 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       state.history.forget(at - state.definition.windowMs - 60_000);
     }
     if (events.length > 0) {
-      committer.submit({ events }).catch((error: unknown) => logger.warn({ err: String(error) }, 'API status change queued until the store is back'));
+      committer
+        .submit({ events })
+        .catch((error: unknown) =>
+          logger.warn({ err: String(error) }, 'API status change queued until the store is back'),
+        );
     }
   }
 
@@ -201,7 +226,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       for (const definition of await options.store.listApis()) {
         if (!apis.has(definition.basepath)) put(stateFor(definition, at));
       }
-      const longest = Math.max(API_DEFAULTS.windowMs, ...[...apis.values()].map((s) => s.definition.windowMs));
+      const longest = Math.max(
+        API_DEFAULTS.windowMs,
+        ...[...apis.values()].map((s) => s.definition.windowMs),
+      );
       for (const bucket of await options.store.loadApiBuckets(at - longest)) {
         const state = apis.get(bucket.basepath);
         if (state && state.window.bucketMs === bucket.bucketMs) state.window.restore(bucket);
@@ -237,7 +265,9 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           upserts.push(definition);
           events.push(registrationEvent('api.registered', definition, at));
           added++;
-        } else if (JSON.stringify(withoutTimes(existing.definition)) !== JSON.stringify(withoutTimes(definition))) {
+        } else if (
+          JSON.stringify(withoutTimes(existing.definition)) !== JSON.stringify(withoutTimes(definition))
+        ) {
           // A YAML declaration also takes over an API registered automatically or through the API,
           // keeping its window and history.
           const next = { ...definition, createdAt: existing.definition.createdAt };
@@ -253,12 +283,19 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
     async create(definition) {
       if (apis.has(definition.basepath)) {
-        throw new HeartbeatError('CONFLICT', `an API with basepath ${definition.basepath} exists already; change it with PUT`, {
-          basepath: definition.basepath,
-        });
+        throw new HeartbeatError(
+          'CONFLICT',
+          `an API with basepath ${definition.basepath} exists already; change it with PUT`,
+          {
+            basepath: definition.basepath,
+          },
+        );
       }
       put(stateFor(definition, now()));
-      await committer.submit({ apis: [definition], events: [registrationEvent('api.registered', definition, now())] });
+      await committer.submit({
+        apis: [definition],
+        events: [registrationEvent('api.registered', definition, now())],
+      });
       return definition;
     },
 
@@ -266,7 +303,13 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       const state = apis.get(basepath);
       if (!state) throw new HeartbeatError('NOT_FOUND', `no API with basepath ${basepath}`, { basepath });
       declaredElsewhere(state.definition);
-      const next = { ...definition, basepath, origin: 'api' as const, createdAt: state.definition.createdAt, updatedAt: now() };
+      const next = {
+        ...definition,
+        basepath,
+        origin: 'api' as const,
+        createdAt: state.definition.createdAt,
+        updatedAt: now(),
+      };
       redefine(state, next, now());
       await committer.submit({ apis: [next], events: [registrationEvent('api.changed', next, now())] });
       return next;
@@ -278,7 +321,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       declaredElsewhere(state.definition);
       apis.delete(basepath);
       sorted = undefined;
-      await committer.submit({ deletedApis: [basepath], events: [registrationEvent('api.removed', state.definition, now())] });
+      await committer.submit({
+        deletedApis: [basepath],
+        events: [registrationEvent('api.removed', state.definition, now())],
+      });
     },
 
     ingest(observations) {
@@ -297,7 +343,11 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           if (!autoRegister) {
             rejected++;
             if (problems.length < 100) {
-              problems.push({ index, field: 'basepath', message: `no API ${observation.basepath} is declared, and autoRegister is off` });
+              problems.push({
+                index,
+                field: 'basepath',
+                message: `no API ${observation.basepath} is declared, and autoRegister is off`,
+              });
             }
             continue;
           }
@@ -313,7 +363,11 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         if (!state.window.add(observation.timestamp, failure, observation.durationMs, source)) {
           rejected++;
           if (problems.length < 100) {
-            problems.push({ index, field: 'timestamp', message: `is older than the ${state.definition.windowMs / 1000}s window of ${observation.basepath}; not counted` });
+            problems.push({
+              index,
+              field: 'timestamp',
+              message: `is older than the ${state.definition.windowMs / 1000}s window of ${observation.basepath}; not counted`,
+            });
           }
           continue;
         }
@@ -326,7 +380,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         const event = evaluate(state, at);
         if (event) events.push(event);
       }
-      const stored = touched.size === 0 && events.length === 0 ? Promise.resolve() : committer.submit({ ...changes(touched), apis: registered, events });
+      const stored =
+        touched.size === 0 && events.length === 0
+          ? Promise.resolve()
+          : committer.submit({ ...changes(touched), apis: registered, events });
       return { accepted, problems, rejected, stored };
     },
 
@@ -350,7 +407,8 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       const out: Array<{ basepath: string; status: ApiStatus }> = [];
       for (const basepath of sorted) {
         const state = apis.get(basepath)!;
-        if (filter.status === undefined || state.status === filter.status) out.push({ basepath, status: state.status });
+        if (filter.status === undefined || state.status === filter.status)
+          out.push({ basepath, status: state.status });
       }
       return out;
     },

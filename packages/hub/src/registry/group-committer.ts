@@ -228,8 +228,10 @@ function add(p: Pending, s: Submission): void {
     p.apis.delete(basepath);
     p.deletedApis.add(basepath);
   }
-  for (const bucket of s.apiBuckets ?? []) p.apiBuckets.set(`${bucket.basepath}|${bucket.bucketMs}|${bucket.index}`, bucket);
-  for (const row of s.apiHistory ?? []) p.apiHistory.set(`${row.basepath}|${row.resolution}|${row.start}`, row);
+  for (const bucket of s.apiBuckets ?? [])
+    p.apiBuckets.set(`${bucket.basepath}|${bucket.bucketMs}|${bucket.index}`, bucket);
+  for (const row of s.apiHistory ?? [])
+    p.apiHistory.set(`${row.basepath}|${row.resolution}|${row.start}`, row);
   for (const failure of s.apiFailures ?? []) p.apiFailures.push(failure);
   for (const result of s.probeResults ?? []) p.probeResults.push(result);
 }

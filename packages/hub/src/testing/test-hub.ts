@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -25,6 +25,8 @@ export interface TestHub {
   hub: RunningHub;
   url: string;
   dataDir: string;
+  /** The YAML file, when the hub was started with one. */
+  configFile: string | undefined;
   /** Calls the API; `key` defaults to the admin key (pass null for none). */
   api(
     method: string,
@@ -44,10 +46,16 @@ export interface TestHub {
 /** Starts a real hub on 127.0.0.1 with a fresh SQLite file (or the given store), quiet logs. */
 export async function startTestHub(
   overrides: Overrides = {},
-  options: { store?: string } = {},
+  options: { store?: string; yaml?: string } = {},
 ): Promise<TestHub> {
   const dataDir = await mkdtemp(join(tmpdir(), 'heartbeat-hub-test-'));
-  const { config } = await loadHubConfig({ flags: { port: 0, host: '127.0.0.1', data: dataDir }, env: {} });
+  const flags = { port: 0, host: '127.0.0.1', data: dataDir };
+  let configFile: string | undefined;
+  if (options.yaml !== undefined) {
+    configFile = join(dataDir, 'hub.yaml');
+    await writeFile(configFile, options.yaml);
+  }
+  const { config } = await loadHubConfig({ flags, env: {}, configFile });
   for (const [key, value] of Object.entries(overrides)) {
     const target = config[key as keyof HubConfig];
     if (value && typeof value === 'object' && target && typeof target === 'object')
@@ -57,7 +65,8 @@ export async function startTestHub(
   if (options.store) config.store = options.store;
   config.auth.adminKey ??= TEST_ADMIN_KEY;
   const logger = pino({ level: process.env.HUB_TEST_LOG ?? 'silent' });
-  const hub = await startHub({ config, logger, onBootstrapKey: () => {} });
+  const configSource = configFile ? { file: configFile, flags, env: {} } : undefined;
+  const hub = await startHub({ config, logger, configSource, onBootstrapKey: () => {} });
   await hub.ready;
   const url = hub.url;
 
@@ -92,6 +101,7 @@ export async function startTestHub(
     hub,
     url,
     dataDir,
+    configFile,
     api,
     beat: (messages, key) => api('POST', '/v1/instances/heartbeats', { body: messages, key }),
     async stop() {

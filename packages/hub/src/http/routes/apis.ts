@@ -33,13 +33,22 @@ export function apiReadRoutes(hub: HubContext): Route[] {
         const needle = queryText(query, 'q')?.toLowerCase();
         const limit = queryInteger(query, 'limit', { min: 1, max: 1000, fallback: 100 })!;
         const offset = queryInteger(query, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 })!;
-        const matching = hub.apis.views().filter(
-          (view) =>
-            (status === undefined || view.status === status) &&
-            (needle === undefined || searchText(view.definition).includes(needle)),
-        );
+        const matching = hub.apis
+          .views()
+          .filter(
+            (view) =>
+              (status === undefined || view.status === status) &&
+              (needle === undefined || searchText(view.definition).includes(needle)),
+          );
         const items = matching.slice(offset, offset + limit).map(apiSummary);
-        return { status: 200, body: { items, total: matching.length, nextOffset: offset + limit < matching.length ? offset + limit : null } };
+        return {
+          status: 200,
+          body: {
+            items,
+            total: matching.length,
+            nextOffset: offset + limit < matching.length ? offset + limit : null,
+          },
+        };
       },
     },
     {
@@ -56,7 +65,12 @@ export function apiReadRoutes(hub: HubContext): Route[] {
           hub.store.listApiHistory(basepath, now - days * DAY_MS, now + 60_000),
           hub.store.listApiFailures(basepath, 20),
           hub.store.listProbeResults(basepath, 50),
-          hub.store.listEvents({ kinds: ['api.status_changed'], basepath, since: now - Math.max(days, 30) * DAY_MS, limit: 1000 }),
+          hub.store.listEvents({
+            kinds: ['api.status_changed'],
+            basepath,
+            since: now - Math.max(days, 30) * DAY_MS,
+            limit: 1000,
+          }),
         ]);
         return {
           status: 200,
@@ -103,7 +117,13 @@ export function apiSummary(view: ApiView) {
     minSamples: definition.minSamples,
     windowMs: definition.windowMs,
     origin: definition.origin,
-    pulse: definition.pulse ? { enabled: definition.pulse.enabled, url: definition.pulse.url, intervalMs: definition.pulse.intervalMs } : null,
+    pulse: definition.pulse
+      ? {
+          enabled: definition.pulse.enabled,
+          url: definition.pulse.url,
+          intervalMs: definition.pulse.intervalMs,
+        }
+      : null,
     runbook: definition.runbook ?? null,
   };
 }
@@ -128,15 +148,36 @@ export function checkBasepath(value: string, field: string): string {
 }
 
 function searchText(definition: ApiDefinition): string {
-  return [definition.basepath, definition.name, definition.owner].filter(Boolean).join('\u0000').toLowerCase();
+  return [definition.basepath, definition.name, definition.owner]
+    .filter(Boolean)
+    .join('\u0000')
+    .toLowerCase();
 }
 
 /** Recent failures from memory, topped up from the store after a restart; newest first. */
-function mergeFailures(view: ApiView, stored: Array<{ at: number; statusCode: number | null; error: string | null; durationMs: number; source: string }>) {
+function mergeFailures(
+  view: ApiView,
+  stored: Array<{
+    at: number;
+    statusCode: number | null;
+    error: string | null;
+    durationMs: number;
+    source: string;
+  }>,
+) {
   const seen = new Set(view.recentFailures.map((f) => `${f.at}|${f.statusCode}|${f.error}`));
-  const all = [...view.recentFailures, ...stored.filter((f) => !seen.has(`${f.at}|${f.statusCode}|${f.error}`))];
+  const all = [
+    ...view.recentFailures,
+    ...stored.filter((f) => !seen.has(`${f.at}|${f.statusCode}|${f.error}`)),
+  ];
   return all
     .sort((a, b) => b.at - a.at)
     .slice(0, 20)
-    .map((f) => ({ at: new Date(f.at).toISOString(), statusCode: f.statusCode, error: f.error, durationMs: f.durationMs, source: f.source }));
+    .map((f) => ({
+      at: new Date(f.at).toISOString(),
+      statusCode: f.statusCode,
+      error: f.error,
+      durationMs: f.durationMs,
+      source: f.source,
+    }));
 }

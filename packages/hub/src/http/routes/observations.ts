@@ -23,7 +23,12 @@ export function observationRoutes(hub: HubContext): Route[] {
         const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
         const counted = hub.apis.ingest(validated.observations);
         const rejected = validated.rejected + counted.rejected;
-        const errors = [...validated.problems, ...counted.problems].sort((a, b) => a.index - b.index).slice(0, 100);
+        // The registry numbers its problems within the accepted list; report them by the request's index.
+        const counting = counted.problems.map((problem) => ({
+          ...problem,
+          index: validated.indexes[problem.index] ?? problem.index,
+        }));
+        const errors = [...validated.problems, ...counting].sort((a, b) => a.index - b.index).slice(0, 100);
         if (counted.accepted === 0 && rejected > 0) {
           const first = errors[0];
           throw new HeartbeatError(
@@ -33,7 +38,10 @@ export function observationRoutes(hub: HubContext): Route[] {
           );
         }
         await counted.stored;
-        return { status: 200, body: { accepted: counted.accepted, rejected, errors, warnings: validated.warnings } };
+        return {
+          status: 200,
+          body: { accepted: counted.accepted, rejected, errors, warnings: validated.warnings },
+        };
       },
     },
   ];
