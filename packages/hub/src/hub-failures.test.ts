@@ -46,7 +46,26 @@ describe('kill -9', () => {
     await eventually(async () => (await fetch(`${first.url}/readyz`)).status === 200);
 
     const acknowledged: string[] = [];
+    let observationsAcknowledged = 0;
     let running = true;
+    // Observations alongside the heartbeats: their effect on the window must survive too.
+    const observer = (async () => {
+      while (running) {
+        try {
+          const response = await fetch(`${first.url}/v1/observations`, {
+            method: 'POST',
+            headers: auth,
+            body: JSON.stringify(
+              Array.from({ length: 50 }, () => ({ basepath: '/load/v1', statusCode: 200, durationMs: 3 })),
+            ),
+          });
+          await response.arrayBuffer();
+          if (response.status === 200) observationsAcknowledged += 50;
+        } catch {
+          return;
+        }
+      }
+    })();
     const workers = Array.from({ length: 8 }, async (_, worker) => {
       for (let n = 0; running; n++) {
         const ids = n % 3 === 0 ? [`w${worker}-${n}-a`, `w${worker}-${n}-b`] : [`w${worker}-${n}`];
@@ -64,7 +83,7 @@ describe('kill -9', () => {
     await eventually(() => acknowledged.length >= 300, { timeoutMs: 10_000 });
     first.child.kill('SIGKILL');
     running = false;
-    await Promise.all(workers);
+    await Promise.all([...workers, observer]);
     expect(await first.exited).toBe('SIGKILL');
 
     const second = track(await spawnHub(['--data', data], env));
@@ -87,6 +106,11 @@ describe('kill -9', () => {
     expect(missing, `${missing.length} of ${acknowledged.length} acknowledged heartbeats missing`).toEqual(
       [],
     );
+    expect(observationsAcknowledged).toBeGreaterThan(0);
+    const api = (await (await fetch(`${second.url}/v1/apis/load/v1`, { headers: auth })).json()) as {
+      samples: number;
+    };
+    expect(api.samples).toBeGreaterThanOrEqual(observationsAcknowledged);
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
   });

@@ -179,11 +179,21 @@ export async function startHub({
   })();
 
   const prune = setInterval(() => {
-    const before = Date.now() - config.events.retention;
-    Promise.all([store.pruneEvents(before), store.pruneRemovedInstances(before)])
-      .then(([events, instances]) => {
-        if (events + instances > 0)
-          logger.info({ events, instances }, 'pruned history older than events.retention');
+    const now = Date.now();
+    const longestWindow = Math.max(0, ...apis.definitions().map((api) => api.windowMs));
+    Promise.all([
+      store.pruneEvents(now - config.events.retention),
+      store.pruneRemovedInstances(now - config.events.retention),
+      store.compactApiHistory({
+        minutesBefore: now - config.apiHistory.minuteRetention,
+        deleteBefore: now - config.apiHistory.retention,
+        bucketsBefore: now - longestWindow - 60_000,
+      }),
+    ])
+      .then(([events, instances, apiRows]) => {
+        if (events + instances + apiRows > 0) {
+          logger.info({ events, instances, apiRows }, 'pruned and downsampled history past its retention');
+        }
       })
       .catch((thrown: unknown) =>
         logger.warn({ err: describeError(thrown) }, 'pruning history failed; will try again'),

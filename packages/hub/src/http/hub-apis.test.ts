@@ -242,4 +242,78 @@ describe('API status from observations (SPEC.md §5)', () => {
       { timeoutMs: 5000 },
     );
   });
+
+  it('creates, changes and deletes APIs through the admin API, in the YAML entry’s shape, and 409 for declared ones', async () => {
+    const { api } = await hub({}, { yaml: 'apis:\n  - basepath: /declared/v1\n' });
+    const created = await api('POST', '/v1/apis', {
+      body: {
+        basepath: '/made/v1/',
+        name: 'Made',
+        threshold: '95%',
+        window: '1m',
+        failOn: ['5xx', 429, 'errors'],
+        labels: { tier: 'gold' },
+      },
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      basepath: '/made/v1',
+      name: 'Made',
+      threshold: 0.95,
+      windowMs: 60_000,
+      origin: 'api',
+      labels: { tier: 'gold' },
+      failOn: {
+        statusRanges: [
+          [429, 429],
+          [500, 599],
+        ],
+        errors: true,
+      },
+    });
+    expectError(await api('POST', '/v1/apis', { body: { basepath: '/made/v1' } }), 409, 'CONFLICT');
+    const changed = await api('PUT', '/v1/apis/made/v1', { body: { name: 'Renamed', minSamples: 1 } });
+    expect(changed.body).toMatchObject({
+      basepath: '/made/v1',
+      name: 'Renamed',
+      minSamples: 1,
+      threshold: 0.9,
+    });
+    await api('POST', '/v1/observations', { body: ok('/made/v1', 1) });
+    expect((await api('GET', '/v1/heartbeats?basepath=/made/v1')).body).toEqual([
+      { basepath: '/made/v1', status: 'UP' },
+    ]);
+
+    const declaredChange = await api('PUT', '/v1/apis/declared/v1', { body: { name: 'x' } });
+    expectError(declaredChange, 409, 'CONFLICT');
+    expect(declaredChange.body.error.message).toContain("declared in the hub's YAML");
+    expectError(await api('DELETE', '/v1/apis/declared/v1'), 409, 'CONFLICT');
+
+    const invalid = await api('POST', '/v1/apis', {
+      body: { basepath: '/bad/v1', threshold: 'lots', pulse: { interval: '10ms', url: 'http://x/' } },
+    });
+    expectError(invalid, 400, 'VALIDATION_FAILED');
+    expect(invalid.body.error.details.problems.map((p: { field: string }) => p.field)).toEqual(
+      expect.arrayContaining(['threshold', 'pulse.interval']),
+    );
+    expectError(await api('POST', '/v1/apis', { body: { basepath: 'no-slash' } }), 400, 'VALIDATION_FAILED');
+    expectError(await api('POST', '/v1/apis', { body: ['/x'] }), 400, 'VALIDATION_FAILED');
+    expectError(
+      await api('POST', '/v1/apis', { body: { basepath: '/ok/v1' }, key: null }),
+      401,
+      'UNAUTHENTICATED',
+    );
+
+    expect((await api('DELETE', '/v1/apis/made/v1')).status).toBe(204);
+    expectError(await api('DELETE', '/v1/apis/made/v1'), 404, 'NOT_FOUND');
+    const kinds = (await api('GET', '/v1/events?kind=api.registered,api.changed,api.removed')).body.items.map(
+      (e: { kind: string; data: { basepath: string } }) => `${e.kind} ${e.data.basepath}`,
+    );
+    expect(kinds).toEqual([
+      'api.registered /declared/v1',
+      'api.registered /made/v1',
+      'api.changed /made/v1',
+      'api.removed /made/v1',
+    ]);
+  });
 });

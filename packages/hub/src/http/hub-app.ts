@@ -4,6 +4,7 @@ import type { Principal } from '../auth/api-keys.js';
 import type { HubContext } from './hub-context.js';
 import { sendError, sendJson, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
+import { apiAdminRoutes } from './routes/api-admin.js';
 import { apiReadRoutes } from './routes/apis.js';
 import { eventRoutes } from './routes/events.js';
 import { hubStatusRoutes } from './routes/hub-status.js';
@@ -25,6 +26,7 @@ export function hubRoutes(hub: HubContext): Route[] {
       maxBodyBytes: hub.config.ingest.maxBodyBytes * 4,
     }),
     ...apiReadRoutes(hub),
+    ...apiAdminRoutes(hub),
     ...eventRoutes(hub),
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),
