@@ -59,7 +59,16 @@ export const hubCommand: CommandRegistrar = (program, context) =>
       const format =
         options.logFormat ?? (loaded.sources['log.format'] === 'default' ? undefined : config.log.format);
       const logger = createHubLogger(config.log.level, format);
-      const hub = await startHub({ config, logger }).catch((thrown: unknown) => {
+      const flags = {
+        port: options.port,
+        host: options.host,
+        data: options.data,
+        store: options.store,
+        logLevel: options.logLevel,
+      };
+      const configSource =
+        loaded.file === undefined ? undefined : { file: loaded.file, flags, env: process.env };
+      const hub = await startHub({ config, logger, configSource }).catch((thrown: unknown) => {
         logger.fatal({ err: describeError(thrown) }, `the hub could not start: ${describeError(thrown)}`);
         throw thrown;
       });
@@ -80,5 +89,7 @@ export const hubCommand: CommandRegistrar = (program, context) =>
         };
         process.on('SIGTERM', onSignal);
         process.on('SIGINT', onSignal);
+        // SIGHUP: read the configuration file again (it is also reloaded when it changes).
+        process.on('SIGHUP', () => void hub.reloadConfig());
       });
     });
