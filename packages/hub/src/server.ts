@@ -11,7 +11,10 @@ import { needsRestart, watchHubConfig, type HubConfigWatcher } from './config/wa
 import { createEventBus } from './events/event-bus.js';
 import { createHubListener } from './http/hub-app.js';
 import type { HubContext } from './http/hub-context.js';
+import type { Observation } from './domain/api.js';
+import { createPulseScheduler } from './pulse/scheduler.js';
 import { createApiRegistry } from './registry/api-registry.js';
+import type { ProbeResultRecord } from './store/store.js';
 import { createGroupCommitter } from './registry/group-committer.js';
 import { createInstanceRegistry } from './registry/instance-registry.js';
 import { openStore } from './store/open-store.js';
@@ -78,11 +81,50 @@ export async function startHub({
     retentionMs: config.instances.retention,
     selfPreservation: config.instances.selfPreservation,
   });
+  // Pulse: every result is an observation (source pulse) and a probe-history record, sent in batches.
+  let pulseObservations: Observation[] = [];
+  let probeResults: ProbeResultRecord[] = [];
+  const pulse = createPulseScheduler({
+    logger,
+    onResult(basepath, outcome, startedAt) {
+      const failedExpectation = !outcome.ok && outcome.error === undefined;
+      pulseObservations.push({
+        basepath,
+        durationMs: outcome.durationMs,
+        timestamp: startedAt,
+        source: 'pulse',
+        // An answer that missed its expectations is a failure whatever its status code.
+        ...(outcome.error !== undefined || failedExpectation
+          ? { error: outcome.error ?? `expectation: ${outcome.detail ?? 'not met'}` }
+          : { statusCode: outcome.statusCode ?? 200 }),
+      });
+      probeResults.push({
+        basepath,
+        at: startedAt,
+        ok: outcome.ok,
+        statusCode: outcome.statusCode ?? null,
+        error: outcome.error ?? null,
+        durationMs: outcome.durationMs,
+        detail: outcome.detail ?? null,
+      });
+    },
+  });
+  const pulseFlush = setInterval(() => {
+    if (pulseObservations.length === 0 && probeResults.length === 0) return;
+    const observations = pulseObservations;
+    const results = probeResults;
+    pulseObservations = [];
+    probeResults = [];
+    apis.ingest(observations).stored.catch(() => {});
+    committer.submit({ probeResults: results }).catch(() => {});
+  }, 100);
+  pulseFlush.unref();
   const apis = createApiRegistry({
     store,
     committer,
     logger,
     autoRegister: () => context.config.autoRegister,
+    onDefinitionsChanged: (definitions) => pulse.sync(definitions),
   });
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
   const context: HubContext = {
@@ -254,6 +296,8 @@ export async function startHub({
     events.close();
     await closeHttpServer(server, 5000);
     registry.stop();
+    clearInterval(pulseFlush);
+    await pulse.stop();
     apis.stop();
     await committer
       .flush()

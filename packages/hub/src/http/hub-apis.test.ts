@@ -1,4 +1,6 @@
 import { writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 
@@ -316,4 +318,51 @@ describe('API status from observations (SPEC.md §5)', () => {
       'api.removed /made/v1',
     ]);
   });
+
+  it('probes an API with Pulse: results are observations (source pulse) and probe history; expectations decide', async () => {
+    let answer = { status: 200, body: '{"status":"UP"}' };
+    const target = createServer((_request, response) => {
+      response.writeHead(answer.status, { 'content-type': 'application/json' }).end(answer.body);
+    });
+    await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+    const { port } = target.address() as AddressInfo;
+    try {
+      const yaml = [
+        'apis:',
+        '  - basepath: /probed/v1',
+        `    upstream: http://127.0.0.1:${port}/probed/v1`,
+        '    minSamples: 2',
+        '    window: 10s',
+        '    pulse:',
+        '      path: /health',
+        '      interval: 1s',
+        '      timeout: 500ms',
+        '      expect:',
+        '        json: [{ path: status, equals: UP }]',
+      ].join('\n');
+      const { api } = await hub({}, { yaml });
+      await eventually(async () => (await api('GET', '/v1/heartbeats')).body[0]?.status === 'UP', {
+        timeoutMs: 6000,
+      });
+      const up = await api('GET', '/v1/apis/probed/v1');
+      expect(up.body).toMatchObject({ drivenBy: 'pulse', bySource: { traffic: 0, otlp: 0 } });
+      // The answer still has status 200, but its body no longer meets the expectation.
+      answer = { status: 200, body: '{"status":"DOWN"}' };
+      await eventually(async () => (await api('GET', '/v1/heartbeats')).body[0]?.status === 'DOWN', {
+        timeoutMs: 12_000,
+      });
+      const down = await api('GET', '/v1/apis/probed/v1');
+      expect(down.body.probes[0]).toMatchObject({
+        ok: false,
+        statusCode: 200,
+        detail: expect.stringContaining('DOWN'),
+      });
+      expect(down.body.lastFailures[0]).toMatchObject({
+        source: 'pulse',
+        error: expect.stringContaining('expectation'),
+      });
+    } finally {
+      await new Promise((resolve) => target.close(resolve));
+    }
+  }, 25_000);
 });

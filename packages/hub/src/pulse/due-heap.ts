@@ -1,6 +1,13 @@
 /**
  * A binary min-heap of items by due time (ties in insertion order): what lets one timer drive
  * thousands of schedules. Push and pop are O(log n); peek is O(1).
+ *
+ * @example
+ * const heap = new DueHeap<string>();
+ * heap.push(200, 'b');
+ * heap.push(100, 'a');
+ * heap.peekDue(); // → 100
+ * heap.pop(); // → { due: 100, item: 'a' }
  */
 export class DueHeap<T> {
   private readonly entries: Array<{ due: number; seq: number; item: T }> = [];

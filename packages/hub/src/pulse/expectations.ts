@@ -61,6 +61,11 @@ export function checkResponseTime(expect: PulseExpectation, durationMs: number):
  * The value at a dotted path: `status`, `checks.db.status`, `items.0.id`, `items.length` (arrays and
  * strings), or the whole body for `''`. `MISSING` when any step does not exist. Keys that contain a
  * dot cannot be reached.
+ *
+ * @example
+ * resolveJsonPath({ items: [{ id: 'a' }] }, 'items.0.id'); // → 'a'
+ * resolveJsonPath({ items: [] }, 'items.length'); // → 0
+ * resolveJsonPath({}, 'status'); // → MISSING
  */
 export function resolveJsonPath(root: unknown, path: string): unknown {
   if (path === '') return root;
@@ -177,7 +182,7 @@ function inRanges(code: number, ranges: ReadonlyArray<readonly [number, number]>
   return ranges.some(([low, high]) => code >= low && code <= high);
 }
 
-/** `200-399`, `200-299, 404`. */
+/** Status ranges as people write them: `[[200, 399]]` → `200-399`, `[[200, 299], [404, 404]]` → `200-299, 404`. */
 export function formatRanges(ranges: ReadonlyArray<readonly [number, number]>): string {
   return ranges.map(([low, high]) => (low === high ? String(low) : `${low}-${high}`)).join(', ');
 }
@@ -190,7 +195,7 @@ function formatDurations(took: number, limit: number): [string, string] {
   return a === b ? [`${Math.round(took)}ms`, `${Math.round(limit)}ms`] : [a, b];
 }
 
-/** `64 KiB`, `1.5 MiB`, `512 B`. */
+/** A size as people read it: `65536` → `64 KiB`, `1572864` → `1.5 MiB`, `512` → `512 B`. */
 export function formatBytes(bytes: number): string {
   if (bytes < 1024) return `${bytes} B`;
   if (bytes < 1024 * 1024) return `${Number((bytes / 1024).toFixed(1))} KiB`;

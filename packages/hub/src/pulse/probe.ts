@@ -281,7 +281,10 @@ function probeTcp(
   }
   return new Promise<ProbeOutcome>((resolve) => {
     const socket = connect({ host, port });
+    let done = false;
     const finish = (thrown?: unknown): void => {
+      if (done) return;
+      done = true;
       deadline.signal.removeEventListener('abort', onAbort);
       socket.destroy();
       const durationMs = elapsed();
@@ -296,7 +299,8 @@ function probeTcp(
     };
     const onAbort = (): void => finish(deadline.signal.reason);
     socket.once('connect', () => finish());
-    socket.once('error', (error) => finish(error));
+    // `on`, not `once`: a socket may report a second error, and an unheard one would crash the process.
+    socket.on('error', (error) => finish(error));
     if (deadline.signal.aborted) onAbort();
     else deadline.signal.addEventListener('abort', onAbort, { once: true });
   });
@@ -371,7 +375,13 @@ function opensslReason(message: string): string {
   return shorten(reason.trim());
 }
 
-/** A short error (and, when it says more, the full message as detail) for anything a request threw. */
+/**
+ * A short error (and, when it says more, the full message as detail) for anything a request threw.
+ *
+ * @example
+ * transportFailure(Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), '127.0.0.1');
+ * // → { error: 'connection refused', detail: 'connect ECONNREFUSED 127.0.0.1:9' }
+ */
 export function transportFailure(
   thrown: unknown,
   host: string,

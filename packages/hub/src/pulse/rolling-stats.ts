@@ -104,7 +104,14 @@ export class RollingHistogram {
   }
 }
 
-/** Events per second over the last 50–60 s (the same six 10-second slots). */
+/**
+ * Events per second over the last 50–60 s (the same six 10-second slots).
+ *
+ * @example
+ * const probes = new RollingRate(now());
+ * probes.record(now());
+ * probes.perSecond(now());
+ */
 export class RollingRate {
   private readonly counts = new Float64Array(SLOTS);
   private readonly periods = new Float64Array(SLOTS).fill(-Infinity);

@@ -58,6 +58,8 @@ export interface ApiRegistryOptions {
   now?: () => number;
   /** Whether unknown basepaths are registered on first sight (read at each use: it can be reloaded). */
   autoRegister: () => boolean;
+  /** Called after any definition is added, changed or removed (Pulse re-syncs its probes). */
+  onDefinitionsChanged?: (definitions: ApiDefinition[]) => void;
 }
 
 interface ApiState {
@@ -124,6 +126,24 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
   function put(state: ApiState): void {
     if (!apis.has(state.definition.basepath)) sorted = undefined;
     apis.set(state.definition.basepath, state);
+    definitionsChanged();
+  }
+
+  function forget(basepath: string): void {
+    apis.delete(basepath);
+    sorted = undefined;
+    definitionsChanged();
+  }
+
+  /** Coalesced: a batch that registers ten thousand APIs notifies once. */
+  let notifyScheduled = false;
+  function definitionsChanged(): void {
+    if (!options.onDefinitionsChanged || notifyScheduled) return;
+    notifyScheduled = true;
+    setImmediate(() => {
+      notifyScheduled = false;
+      options.onDefinitionsChanged?.([...apis.values()].map((state) => state.definition));
+    });
   }
 
   /** Replaces a definition, keeping the window when its length did not change. */
@@ -250,8 +270,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       const deleted: string[] = [];
       for (const [basepath, state] of apis) {
         if (state.definition.origin === 'config' && !wanted.has(basepath)) {
-          apis.delete(basepath);
-          sorted = undefined;
+          forget(basepath);
           deleted.push(basepath);
           events.push(registrationEvent('api.removed', state.definition, at));
         }
@@ -319,8 +338,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       const state = apis.get(basepath);
       if (!state) throw new HeartbeatError('NOT_FOUND', `no API with basepath ${basepath}`, { basepath });
       declaredElsewhere(state.definition);
-      apis.delete(basepath);
-      sorted = undefined;
+      forget(basepath);
       await committer.submit({
         deletedApis: [basepath],
         events: [registrationEvent('api.removed', state.definition, now())],
