@@ -9,7 +9,11 @@ import { settingsFromEnv, type Scenario } from './lib/scenario.js';
 import { killAllTargets } from './lib/targets.js';
 import { sdkEndpoints } from './sdk-endpoints.js';
 
-const SCENARIOS: readonly Scenario[] = [sdkEndpoints];
+const SCENARIOS: readonly Scenario[] = [
+  sdkEndpoints,
+  ...(await import('./hub-scenarios.js')).HUB_SCENARIOS,
+  (await import('./pulse.js')).pulse,
+];
 
 // bench/dist/run.js → bench/results
 const resultsDir = fileURLToPath(new URL('../results', import.meta.url));

@@ -54,6 +54,41 @@ export class MinuteHistory {
     minute.changed = true;
   }
 
+  /**
+   * Adds a restored window bucket's counts to its minute (at start-up), so a minute that straddles a
+   * restart keeps what was counted before it. Bucket widths divide a minute, so buckets never straddle.
+   */
+  restoreBucket(
+    start: number,
+    bucket: {
+      total: number;
+      failures: number;
+      bySource: Record<ObservationSource, number>;
+      latency: Array<[number, number]>;
+    },
+  ): void {
+    const minuteStart = start - (start % 60_000);
+    let minute = this.minutes.get(minuteStart);
+    if (!minute) {
+      minute = {
+        start: minuteStart,
+        total: 0,
+        failures: 0,
+        sources: [0, 0, 0],
+        latency: new Uint32Array(LATENCY_BINS),
+        changed: false,
+      };
+      this.minutes.set(minuteStart, minute);
+    }
+    minute.total += bucket.total;
+    minute.failures += bucket.failures;
+    minute.sources[0] += bucket.bySource.traffic;
+    minute.sources[1] += bucket.bySource.pulse;
+    minute.sources[2] += bucket.bySource.otlp;
+    for (const [bin, count] of bucket.latency)
+      if (bin >= 0 && bin < LATENCY_BINS) minute.latency[bin]! += count;
+  }
+
   takeChanged(): MinuteRow[] {
     const rows: MinuteRow[] = [];
     for (const minute of this.minutes.values()) {

@@ -186,7 +186,7 @@ describe('runProbe: time and size bounds', () => {
       detail: 'no answer within 300ms',
     });
     expect(took).toBeGreaterThanOrEqual(295);
-    expect(took).toBeLessThan(800);
+    expect(took).toBeLessThan(1200);
     expect(outcome.durationMs).toBeGreaterThanOrEqual(295);
   });
 
@@ -203,7 +203,7 @@ describe('runProbe: time and size bounds', () => {
     expect(outcome).toMatchObject({ ok: false, statusCode: 200, error: 'timeout' });
     expect(outcome.detail).toMatch(/^body not complete within 500ms \(\d+ B read\)$/);
     expect(took).toBeGreaterThanOrEqual(495);
-    expect(took).toBeLessThan(1000);
+    expect(took).toBeLessThan(1500);
   });
 
   it('reads a 50 MB body only up to the cap, then stops the download; still judged on what was read', async () => {

@@ -109,3 +109,29 @@ describe.skipIf(!built)('createPulseSchedulerInWorker', () => {
     expect(error.mock.calls.length).toBe(calls);
   });
 });
+
+describe('createPulseSchedulerInWorker without a built worker module', () => {
+  it('probes in this thread instead, and says so', async () => {
+    const server = createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"UP"}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    onTestFinished(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const warn = vi.fn();
+    const results: string[] = [];
+    const scheduler = createPulseSchedulerInWorker({
+      workerUrl: new URL('./no-such-worker.js', import.meta.url),
+      onResult: (basepath) => results.push(basepath),
+      logger: { info: vi.fn(), warn, error: vi.fn() },
+    });
+    onTestFinished(() => scheduler.stop());
+    expect(warn).toHaveBeenCalledWith(
+      { workerUrl: expect.stringContaining('no-such-worker.js') },
+      'pulse: no built worker module (running from sources?); probing in this thread instead',
+    );
+    scheduler.sync([{ basepath: '/a', pulse: pulse(`${origin}/health`) }]);
+    await vi.waitFor(() => expect(results.length).toBeGreaterThanOrEqual(2), { timeout: 3000 });
+    expect(scheduler.stats().targets).toBe(1);
+  });
+});

@@ -3,9 +3,12 @@
  * scheduling, connections, TLS and body reading all happen on the worker's event loop; the main
  * thread only receives finished results, in batches (every `batchMs`), and hands them to `onResult`.
  */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describeError } from '@heartbeat/sdk';
 import {
+  createPulseScheduler,
   PULSE_SCHEDULER_DEFAULTS,
   type PulseScheduler,
   type PulseSchedulerOptions,
@@ -22,7 +25,8 @@ export interface PulseWorkerOptions extends Omit<
   batchMs?: number;
   /**
    * The worker's module. Default: `pulse-worker.js` next to this file, which exists once built
-   * (`dist/pulse/`); tests running the TypeScript sources point it at the built file.
+   * (`dist/pulse/`). When that file is missing (the TypeScript sources run under a test runner),
+   * probing runs in this thread instead, with a warning.
    */
   workerUrl?: URL;
   /** How long after an unexpected exit the worker is started again, in ms. Default 1000. */
@@ -44,6 +48,7 @@ const EMPTY_STATS: PulseStats = {
  * Like `createPulseScheduler`, with the probing on a worker thread. `stats()` is the worker's latest
  * snapshot (at most `batchMs` old); results reach `onResult` up to `batchMs` after they finish. A
  * worker that dies is logged and started again (with the last `sync`), after `restartDelayMs`.
+ * Without a built worker module (`workerUrl` names a missing file), it is `createPulseScheduler`.
  *
  * @example
  * const pulse = createPulseSchedulerInWorker({ onResult, logger });
@@ -53,6 +58,13 @@ const EMPTY_STATS: PulseStats = {
 export function createPulseSchedulerInWorker(options: PulseWorkerOptions): PulseScheduler {
   const { logger, onResult } = options;
   const workerUrl = options.workerUrl ?? new URL('./pulse-worker.js', import.meta.url);
+  if (workerUrl.protocol === 'file:' && !existsSync(fileURLToPath(workerUrl))) {
+    options.logger?.warn(
+      { workerUrl: workerUrl.href },
+      'pulse: no built worker module (running from sources?); probing in this thread instead',
+    );
+    return createPulseScheduler(options);
+  }
   const restartDelayMs = options.restartDelayMs ?? 1000;
   const stopTimeoutMs = options.stopTimeoutMs ?? PULSE_SCHEDULER_DEFAULTS.stopTimeoutMs;
   const workerData: PulseWorkerData = {

@@ -108,6 +108,16 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
   const { committer, logger } = options;
   const now = options.now ?? Date.now;
   const apis = new Map<string, ApiState>();
+  /** APIs with counts not yet written; the committer collects them once per commit. */
+  const dirty = new Set<ApiState>();
+  /** APIs whose minute history changed since it was last written. */
+  const historyDirty = new Set<string>();
+  committer.addCollector(() => {
+    if (dirty.size === 0) return {};
+    const collected = changes(dirty);
+    dirty.clear();
+    return collected;
+  });
   let sorted: string[] | undefined;
   let tick: NodeJS.Timeout | undefined;
 
@@ -204,23 +214,33 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     };
   }
 
-  /** What changed in these APIs since they were last persisted. */
-  function changes(
-    states: Iterable<ApiState>,
-  ): Required<Pick<Submission, 'apiBuckets' | 'apiHistory' | 'apiFailures'>> {
+  /** Window buckets and failures changed in these APIs since last written: what durability needs. */
+  function changes(states: Iterable<ApiState>): Required<Pick<Submission, 'apiBuckets' | 'apiFailures'>> {
     const apiBuckets: ApiBucketRecord[] = [];
-    const apiHistory: ApiHistoryRecord[] = [];
     const apiFailures: ApiFailureRecord[] = [];
     for (const state of states) {
       const { basepath } = state.definition;
       for (const bucket of state.window.takeChanged())
         apiBuckets.push({ basepath, bucketMs: state.window.bucketMs, ...bucket });
-      for (const row of state.history.takeChanged())
-        apiHistory.push({ basepath, resolution: 'minute', ...row });
       apiFailures.push(...state.unstoredFailures);
       state.unstoredFailures = [];
     }
-    return { apiBuckets, apiHistory, apiFailures };
+    return { apiBuckets, apiFailures };
+  }
+
+  /**
+   * Minute rows changed since last written — once a second, not once per commit: minutes inside the
+   * window are rebuilt from the stored buckets after a restart, so nothing depends on writing them sooner.
+   */
+  function historyChanges(): ApiHistoryRecord[] {
+    const rows: ApiHistoryRecord[] = [];
+    for (const basepath of historyDirty) {
+      const state = apis.get(basepath);
+      if (!state) continue;
+      for (const row of state.history.takeChanged()) rows.push({ basepath, resolution: 'minute', ...row });
+    }
+    historyDirty.clear();
+    return rows;
   }
 
   function onTick(): void {
@@ -250,14 +270,18 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         API_DEFAULTS.windowMs,
         ...[...apis.values()].map((s) => s.definition.windowMs),
       );
-      for (const bucket of await options.store.loadApiBuckets(at - longest)) {
+      // One minute more than the longest window, so the oldest minute's history is whole again.
+      for (const bucket of await options.store.loadApiBuckets(at - longest - 60_000)) {
         const state = apis.get(bucket.basepath);
-        if (state && state.window.bucketMs === bucket.bucketMs) state.window.restore(bucket);
+        if (!state || state.window.bucketMs !== bucket.bucketMs) continue;
+        state.window.restore(bucket);
+        state.history.restoreBucket(bucket.index * bucket.bucketMs, bucket);
       }
       for (const state of apis.values()) {
         const { total, failures } = state.window.counts(at);
         state.status = evaluateStatus(total, failures, state.definition);
         state.window.takeChanged();
+        state.history.takeChanged();
       }
       logger.info({ apis: apis.size }, 'API registry loaded');
     },
@@ -398,10 +422,16 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         const event = evaluate(state, at);
         if (event) events.push(event);
       }
+      for (const state of touched) {
+        dirty.add(state);
+        historyDirty.add(state.definition.basepath);
+      }
+      // The counts themselves are collected when the commit is formed; this submission makes sure
+      // one happens, and answers when it has.
       const stored =
         touched.size === 0 && events.length === 0
           ? Promise.resolve()
-          : committer.submit({ ...changes(touched), apis: registered, events });
+          : committer.submit({ apis: registered, events });
       return { accepted, problems, rejected, stored };
     },
 
@@ -451,10 +481,8 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     start() {
       tick ??= setInterval(() => {
         onTick();
-        const pending = changes(apis.values());
-        if (pending.apiBuckets.length + pending.apiHistory.length + pending.apiFailures.length > 0) {
-          committer.submit(pending).catch(() => {});
-        }
+        const apiHistory = historyChanges();
+        if (dirty.size > 0 || apiHistory.length > 0) committer.submit({ apiHistory }).catch(() => {});
       }, TICK_MS);
       tick.unref();
     },

@@ -27,6 +27,12 @@ export interface GroupCommitterOptions {
 }
 
 /**
+ * Something that has changes to write, asked once per commit rather than told once per request:
+ * a flood of requests touching the same records builds each record once.
+ */
+export type ChangeCollector = () => Submission;
+
+/**
  * Group commit: writes submitted in the same turn of the event loop (or while a commit is under
  * way) go to the store in ONE transaction, and each submitter is answered only when that
  * transaction has committed — so a 2xx means the data survives a `kill -9`, and the store is not
@@ -38,6 +44,8 @@ export interface GroupCommitterOptions {
  */
 export interface GroupCommitter {
   submit(submission: Submission): Promise<void>;
+  /** Adds a collector asked for its changes as each commit is formed. */
+  addCollector(collector: ChangeCollector): void;
   /** Commits whatever is queued now; rejects if the store fails. */
   flush(): Promise<void>;
   /** False from a failed commit until the next successful one. */
@@ -66,6 +74,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   let retryDelay = retryMinMs;
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
+  const collectors: ChangeCollector[] = [];
 
   function schedule(): void {
     if (scheduled || running || retryTimer) return;
@@ -78,6 +87,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
 
   async function run(): Promise<void> {
     if (running) return running;
+    for (const collect of collectors) add(pending, collect());
     if (isEmpty(pending)) {
       const idle = waiters;
       waiters = [];
@@ -143,6 +153,9 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   }
 
   return {
+    addCollector(collector) {
+      collectors.push(collector);
+    },
     submit(submission) {
       add(pending, submission);
       if (!healthy) {
