@@ -30,3 +30,24 @@ describe('the deadline queue', () => {
     expect(queue.takeDue(Number.MAX_SAFE_INTEGER)).toEqual([]);
   });
 });
+
+describe('the deadline queue under many renewals', () => {
+  it('stays correct and fast when every key is renewed many times', () => {
+    const queue = new DeadlineQueue();
+    let now = 0;
+    for (let round = 0; round < 20; round++) {
+      for (let i = 0; i < 10_000; i++) queue.set(`k${i}`, ++now + 60_000);
+    }
+    expect(queue.size).toBe(10_000);
+    const started = performance.now();
+    for (let i = 0; i < 1000; i++) queue.nextDeadline();
+    expect(performance.now() - started).toBeLessThan(50);
+    // The earliest live deadline is the first key's last renewal.
+    expect(queue.nextDeadline()).toBe(190_001 + 60_000);
+    expect(queue.takeDue(190_000 + 60_000 + 5)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
+    expect(queue.countBefore(190_000 + 60_000 + 10)).toBe(4);
+    expect(queue.delete('k5')).toBe(true);
+    expect(queue.countBefore(190_000 + 60_000 + 10)).toBe(3);
+    expect(queue.size).toBe(9_994);
+  });
+});

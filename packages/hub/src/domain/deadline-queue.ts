@@ -1,60 +1,103 @@
 /**
  * Keys ordered by deadline, for deadlines that only ever grow (every lease is "now + validTime",
- * every retention "now + retention"): re-inserting a key moves it to the back, so a Map's
- * insertion order IS deadline order. Touch, remove and peek are O(1); draining is O(expired).
- * This is what makes lost-detection exact without a sweep: one timer, set for the head.
+ * every retention "now + retention"): a new deadline goes to the back of an append-only queue, so
+ * the queue is in deadline order. Re-setting a key leaves its old entry behind, marked stale by a
+ * sequence number and skipped when it reaches the front (lazy deletion); the queue compacts itself
+ * when stale entries outnumber live ones. Set, delete and peek are amortized O(1), draining is
+ * O(expired). This is what makes lost-detection exact without a sweep: one timer, set for the head.
+ *
+ * (A Map in insertion order would do the same on paper, but V8 leaves deleted entries in place
+ * until it rehashes, so finding the first live one walks past every key re-set since: measured at
+ * 34 µs per call with 100,000 instances beating.)
  */
 export class DeadlineQueue {
-  private readonly deadlines = new Map<string, number>();
+  /** The live entry of each key: its deadline and the sequence number of its queue entry. */
+  private readonly live = new Map<string, { deadline: number; seq: number }>();
+  private keys: string[] = [];
+  private deadlines: number[] = [];
+  private seqs: number[] = [];
+  private head = 0;
+  private nextSeq = 0;
 
   get size(): number {
-    return this.deadlines.size;
+    return this.live.size;
   }
 
   /** Sets a key's deadline, moving it to the back. Deadlines must not decrease over time. */
   set(key: string, deadline: number): void {
-    this.deadlines.delete(key);
-    this.deadlines.set(key, deadline);
+    const seq = this.nextSeq++;
+    this.live.set(key, { deadline, seq });
+    this.keys.push(key);
+    this.deadlines.push(deadline);
+    this.seqs.push(seq);
+    if (this.keys.length - this.head > 2 * this.live.size + 1024) this.compact();
   }
 
   delete(key: string): boolean {
-    return this.deadlines.delete(key);
+    return this.live.delete(key);
   }
 
   has(key: string): boolean {
-    return this.deadlines.has(key);
+    return this.live.has(key);
   }
 
   deadlineOf(key: string): number | undefined {
-    return this.deadlines.get(key);
+    return this.live.get(key)?.deadline;
   }
 
   /** The earliest deadline, or undefined when empty. */
   nextDeadline(): number | undefined {
-    for (const deadline of this.deadlines.values()) return deadline;
-    return undefined;
+    this.skipStale();
+    return this.head < this.keys.length ? this.deadlines[this.head] : undefined;
   }
 
   /** Removes and returns the keys whose deadline is at or before `now`, earliest first. */
   takeDue(now: number): string[] {
     const due: string[] = [];
-    for (const [key, deadline] of this.deadlines) {
-      // A clock step backwards can leave a later key with an earlier deadline; it is still
-      // handled, one timer later. Stop at the first key that is not due.
-      if (deadline > now) break;
+    for (;;) {
+      this.skipStale();
+      if (this.head >= this.keys.length || this.deadlines[this.head]! > now) break;
+      const key = this.keys[this.head]!;
+      this.live.delete(key);
       due.push(key);
+      this.head++;
     }
-    for (const key of due) this.deadlines.delete(key);
+    if (this.head > 4096 && this.head * 2 > this.keys.length) this.compact();
     return due;
   }
 
-  /** How many keys have a deadline before `time` (counted from the front, O(answer)). */
+  /** How many keys have a deadline before `time` (counted from the front). */
   countBefore(time: number): number {
     let count = 0;
-    for (const deadline of this.deadlines.values()) {
-      if (deadline >= time) break;
-      count++;
+    for (let i = this.head; i < this.keys.length; i++) {
+      if (this.deadlines[i]! >= time) break;
+      if (this.isLive(i)) count++;
     }
     return count;
+  }
+
+  private isLive(index: number): boolean {
+    return this.live.get(this.keys[index]!)?.seq === this.seqs[index];
+  }
+
+  private skipStale(): void {
+    while (this.head < this.keys.length && !this.isLive(this.head)) this.head++;
+  }
+
+  /** Drops stale entries and the consumed front, keeping order. */
+  private compact(): void {
+    const keys: string[] = [];
+    const deadlines: number[] = [];
+    const seqs: number[] = [];
+    for (let i = this.head; i < this.keys.length; i++) {
+      if (!this.isLive(i)) continue;
+      keys.push(this.keys[i]!);
+      deadlines.push(this.deadlines[i]!);
+      seqs.push(this.seqs[i]!);
+    }
+    this.keys = keys;
+    this.deadlines = deadlines;
+    this.seqs = seqs;
+    this.head = 0;
   }
 }
