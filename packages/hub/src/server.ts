@@ -12,7 +12,7 @@ import { createEventBus } from './events/event-bus.js';
 import { createHubListener } from './http/hub-app.js';
 import type { HubContext } from './http/hub-context.js';
 import type { Observation } from './domain/api.js';
-import { createPulseScheduler } from './pulse/scheduler.js';
+import { createPulseSchedulerInWorker } from './pulse/scheduler-in-worker.js';
 import { createApiRegistry } from './registry/api-registry.js';
 import type { ProbeResultRecord } from './store/store.js';
 import { createGroupCommitter } from './registry/group-committer.js';
@@ -84,7 +84,9 @@ export async function startHub({
   // Pulse: every result is an observation (source pulse) and a probe-history record, sent in batches.
   let pulseObservations: Observation[] = [];
   let probeResults: ProbeResultRecord[] = [];
-  const pulse = createPulseScheduler({
+  // In a worker thread: a probe's TLS handshake costs ~1.8 ms of CPU, which in the API's own thread
+  // doubled its p99 with thousands of HTTPS targets (bench/README.md, scenario pulse).
+  const pulse = createPulseSchedulerInWorker({
     logger,
     onResult(basepath, outcome, startedAt) {
       const failedExpectation = !outcome.ok && outcome.error === undefined;
