@@ -168,8 +168,8 @@ describe.skipIf(!postgresUp)('PostgreSQL unreachable', () => {
     const notReady = await fetch(`${hub.url}/readyz?verbose`);
     expect(notReady.status).toBe(503);
     expect(await notReady.text()).toMatch(/\[-\]store failed: .*(ECONNREFUSED|cannot reach PostgreSQL)/);
-    expect(hub.output()).toMatch(
-      /cannot use the store at postgres:\/\/.*the hub is not ready and keeps trying/,
+    await eventually(() =>
+      /cannot use the store at postgres:\/\/.*the hub is not ready and keeps trying/.test(hub.output()),
     );
     expect(await beat(hub.url, { instanceId: 'early', service: 's' })).toBe(503);
 

@@ -2,7 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { handleNodeRequest, HeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
 import type { HubContext } from './hub-context.js';
-import { sendError, sendJson, sendNoContent } from './respond.js';
+import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
 import { apiAdminRoutes } from './routes/api-admin.js';
 import { apiReadRoutes } from './routes/apis.js';
@@ -106,6 +106,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     });
     if (result === 'handled') return;
     if (result.status === 204) sendNoContent(response);
+    else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
     else sendJson(response, result.status, result.body, result.headers);
   }
 

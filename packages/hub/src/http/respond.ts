@@ -9,8 +9,22 @@ export function sendJson(
   body: unknown,
   headers?: Record<string, string>,
 ): void {
-  const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': JSON_TYPE, 'cache-control': 'no-store', ...headers });
+  sendJsonText(response, status, JSON.stringify(body), headers);
+}
+
+/** Sends a JSON body that is already text, with its length. */
+export function sendJsonText(
+  response: ServerResponse,
+  status: number,
+  text: string,
+  headers?: Record<string, string>,
+): void {
+  response.writeHead(status, {
+    'content-type': JSON_TYPE,
+    'cache-control': 'no-store',
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  });
   response.end(text);
 }
 

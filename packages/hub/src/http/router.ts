@@ -15,7 +15,15 @@ export interface RouteContext {
 }
 
 /** A handler answers with a status and a JSON body, or writes the response itself (`'handled'`). */
-export type RouteResult = { status: number; body?: unknown; headers?: Record<string, string> } | 'handled';
+export type RouteResult =
+  | {
+      status: number;
+      body?: unknown;
+      /** The body already serialized (cached answers); used instead of `body` when set. */
+      json?: string;
+      headers?: Record<string, string>;
+    }
+  | 'handled';
 
 export interface Route {
   method: Method;

@@ -139,9 +139,11 @@ export function createPulseSchedulerInWorker(options: PulseWorkerOptions): Pulse
         const current = worker;
         if (!current) return;
         const exited = new Promise<void>((resolve) => current.once('exit', () => resolve()));
+        // While stopping, the worker (unref'd so it never keeps the hub alive) must keep this
+        // process alive until it has exited, or a stopping hub would end before its promise settles.
+        current.ref();
         current.postMessage({ type: 'stop' } satisfies ToWorker);
         const kill = setTimeout(() => void current.terminate(), stopTimeoutMs + 1000);
-        kill.unref();
         await exited;
         clearTimeout(kill);
         stats = { ...stats, targets: 0, running: 0, queued: 0 };

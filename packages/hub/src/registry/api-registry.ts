@@ -99,6 +99,8 @@ export interface ApiRegistry {
   view(basepath: string): ApiView | undefined;
   views(): ApiView[];
   definitions(): ApiDefinition[];
+  /** Changes whenever any API's status changes or an API comes or goes: a cache key for lists. */
+  readonly version: number;
   readonly size: number;
   start(): void;
   stop(): void;
@@ -119,6 +121,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     return collected;
   });
   let sorted: string[] | undefined;
+  let version = 0;
   let tick: NodeJS.Timeout | undefined;
 
   function stateFor(definition: ApiDefinition, at: number): ApiState {
@@ -135,11 +138,13 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
   function put(state: ApiState): void {
     if (!apis.has(state.definition.basepath)) sorted = undefined;
+    version++;
     apis.set(state.definition.basepath, state);
     definitionsChanged();
   }
 
   function forget(basepath: string): void {
+    version++;
     apis.delete(basepath);
     sorted = undefined;
     definitionsChanged();
@@ -190,6 +195,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     const status = evaluateStatus(total, failures, state.definition);
     if (status === state.status) return undefined;
     const from = state.status;
+    version++;
     state.status = status;
     state.since = at;
     const snapshot = state.window.snapshot(at);
@@ -476,6 +482,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
     get size() {
       return apis.size;
+    },
+
+    get version() {
+      return version;
     },
 
     start() {

@@ -7,6 +7,7 @@ import type {
   ApiFailureRecord,
   ApiHistoryRecord,
   CommitBatch,
+  InstanceTouch,
   ProbeResultRecord,
   Store,
 } from '../store/store.js';
@@ -192,9 +193,14 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   };
 }
 
-/** Queued writes, merged so that the latest version of each record wins. */
+/**
+ * Queued writes, merged so that the latest version of each record wins. An instance is in at most
+ * one of `instances` and `touches`: an upsert supersedes the touches queued before it, and a touch
+ * queued after an upsert is folded into the queued record.
+ */
 interface Pending {
   instances: Map<string, InstanceRecord>;
+  touches: Map<string, InstanceTouch>;
   events: NewEvent[];
   apis: Map<string, ApiDefinition>;
   deletedApis: Set<string>;
@@ -207,6 +213,7 @@ interface Pending {
 function emptyPending(): Pending {
   return {
     instances: new Map(),
+    touches: new Map(),
     events: [],
     apis: new Map(),
     deletedApis: new Set(),
@@ -220,6 +227,7 @@ function emptyPending(): Pending {
 function isEmpty(p: Pending): boolean {
   return (
     p.instances.size === 0 &&
+    p.touches.size === 0 &&
     p.events.length === 0 &&
     p.apis.size === 0 &&
     p.deletedApis.size === 0 &&
@@ -230,8 +238,22 @@ function isEmpty(p: Pending): boolean {
   );
 }
 
+/** Adds a submission: its instance records first, then its touches (the order a commit applies them). */
 function add(p: Pending, s: Submission): void {
-  for (const record of s.instances ?? []) p.instances.set(record.instanceId, record);
+  for (const record of s.instances ?? []) {
+    // The full record carries everything the earlier touches would write, newer.
+    p.touches.delete(record.instanceId);
+    p.instances.set(record.instanceId, record);
+  }
+  for (const touch of s.instanceTouches ?? []) {
+    const queued = p.instances.get(touch.instanceId);
+    if (queued) {
+      p.instances.set(touch.instanceId, touched(queued, touch));
+    } else {
+      const earlier = p.touches.get(touch.instanceId);
+      p.touches.set(touch.instanceId, earlier ? laterTouch(earlier, touch) : touch);
+    }
+  }
   for (const event of s.events ?? []) p.events.push(event);
   for (const api of s.apis ?? []) {
     p.deletedApis.delete(api.basepath);
@@ -253,6 +275,7 @@ function add(p: Pending, s: Submission): void {
 function merge(into: Pending, newer: Pending): void {
   add(into, {
     instances: [...newer.instances.values()],
+    instanceTouches: [...newer.touches.values()],
     events: newer.events,
     apis: [...newer.apis.values()],
     deletedApis: [...newer.deletedApis],
@@ -266,6 +289,7 @@ function merge(into: Pending, newer: Pending): void {
 function toBatch(p: Pending): CommitBatch {
   return {
     instances: [...p.instances.values()],
+    instanceTouches: [...p.touches.values()],
     events: p.events,
     apis: [...p.apis.values()],
     deletedApis: [...p.deletedApis],
@@ -274,4 +298,23 @@ function toBatch(p: Pending): CommitBatch {
     apiFailures: p.apiFailures,
     probeResults: p.probeResults,
   };
+}
+
+/** A queued record with a later touch applied, as the store would apply it; the record itself is not changed. */
+function touched(record: InstanceRecord, touch: InstanceTouch): InstanceRecord {
+  const message = { ...record.message };
+  if (touch.heartbeatTime !== undefined) message.heartbeatTime = touch.heartbeatTime;
+  if (touch.lastHeartbeatTime !== undefined) message.lastHeartbeatTime = touch.lastHeartbeatTime;
+  return { ...record, lastHeartbeatAt: touch.lastHeartbeatAt, beats: touch.beats, message };
+}
+
+/** Two touches of one instance as one: the later wins, keeping an agent time only the earlier gave. */
+function laterTouch(earlier: InstanceTouch, later: InstanceTouch): InstanceTouch {
+  if (later.heartbeatTime !== undefined && later.lastHeartbeatTime !== undefined) return later;
+  const merged: InstanceTouch = { ...later };
+  const heartbeatTime = later.heartbeatTime ?? earlier.heartbeatTime;
+  const lastHeartbeatTime = later.lastHeartbeatTime ?? earlier.lastHeartbeatTime;
+  if (heartbeatTime !== undefined) merged.heartbeatTime = heartbeatTime;
+  if (lastHeartbeatTime !== undefined) merged.lastHeartbeatTime = lastHeartbeatTime;
+  return merged;
 }

@@ -1,7 +1,9 @@
 import { onTestFinished, describe, expect, it } from 'vitest';
+import type { HeartbeatMessage } from '../domain/instance.js';
 import { createSqliteStore } from '../store/sqlite/sqlite-store.js';
+import type { CommitBatch, Store } from '../store/store.js';
 import { createTempDir } from '../testing/test-stores.js';
-import { instanceRecord } from '../testing/store-fixtures.js';
+import { fullMessage, instanceRecord } from '../testing/store-fixtures.js';
 import { eventually } from '../testing/test-hub.js';
 import { createGroupCommitter } from './group-committer.js';
 import { createInstanceRegistry } from './instance-registry.js';
@@ -10,8 +12,16 @@ const silent = { info() {}, warn() {}, error() {} };
 
 async function registryOnFreshStore(options: { validTimeMs: number; retentionMs: number }) {
   const dir = await createTempDir();
-  const store = createSqliteStore({ path: `${dir.path}/hub.db` });
-  await store.migrate();
+  const real = createSqliteStore({ path: `${dir.path}/hub.db` });
+  await real.migrate();
+  const batches: CommitBatch[] = [];
+  const store: Store = {
+    ...real,
+    commit(batch) {
+      batches.push(batch);
+      return real.commit(batch);
+    },
+  };
   const committer = createGroupCommitter({ store, logger: silent, onCommitted: () => {} });
   const registry = createInstanceRegistry({
     store,
@@ -26,7 +36,7 @@ async function registryOnFreshStore(options: { validTimeMs: number; retentionMs:
     await store.close();
     await dir.remove();
   });
-  return { store, registry };
+  return { store, registry, batches };
 }
 
 describe('the instance registry on a real store', () => {
@@ -62,5 +72,68 @@ describe('the instance registry on a real store', () => {
     expect(registry.get('old')?.state).toBe('alive');
     expect(registry.leaseExpiresAt('old')).toBeGreaterThanOrEqual(loadedAt + 500);
     await eventually(() => registry.get('old')?.state === 'lost', { timeoutMs: 2000, everyMs: 5 });
+  });
+});
+
+describe('the instance registry writing beats', () => {
+  function beat(overrides: Partial<HeartbeatMessage> = {}, n = 1): HeartbeatMessage {
+    return { ...fullMessage('a'), heartbeatTime: 1000 * n, lastHeartbeatTime: 1000 * (n - 1), ...overrides };
+  }
+
+  it('stores a beat that changed only the agent times as a touch, and the stored record matches memory', async () => {
+    const { store, registry, batches } = await registryOnFreshStore({
+      validTimeMs: 60_000,
+      retentionMs: 60_000,
+    });
+    await registry.ingest([beat({}, 1)]);
+    expect(batches.at(-1)!.instances).toHaveLength(1);
+    await registry.ingest([beat({}, 2)]);
+    await registry.ingest([beat({}, 3)]);
+    const last = batches.at(-1)!;
+    expect(last.instances).toEqual([]);
+    expect(last.instanceTouches).toEqual([
+      expect.objectContaining({ instanceId: 'a', beats: 3, heartbeatTime: 3000, lastHeartbeatTime: 2000 }),
+    ]);
+    expect(registry.get('a')).toMatchObject({ beats: 3, message: beat({}, 3) });
+    expect(await store.getInstance('a')).toStrictEqual(registry.get('a'));
+  });
+
+  it('writes the whole record when the message changed, a time was left out, or the beat made an event', async () => {
+    const { store, registry, batches } = await registryOnFreshStore({
+      validTimeMs: 60_000,
+      retentionMs: 60_000,
+    });
+    await registry.ingest([beat({}, 1)]);
+    const { heartbeatTime: _dropped, ...withoutTime } = beat({}, 3);
+    const cases: HeartbeatMessage[] = [
+      beat({ version: '9.9.9' }, 2), // changed field
+      withoutTime, // a time left out cannot be removed by a touch
+      beat({ status: 'error' }, 4), // health changed: an event
+      beat({ status: 'error', checks: [{ name: 'db', status: 'error' }] }, 5), // changed array
+    ];
+    for (const message of cases) {
+      await registry.ingest([message]);
+      const last = batches.at(-1)!;
+      expect(last.instanceTouches ?? []).toEqual([]);
+      expect(last.instances).toEqual([registry.get('a')]);
+      expect(await store.getInstance('a')).toStrictEqual(registry.get('a'));
+    }
+  });
+
+  it('mixes touches and full records in one batch, each instance stored as in memory', async () => {
+    const { store, registry, batches } = await registryOnFreshStore({
+      validTimeMs: 60_000,
+      retentionMs: 60_000,
+    });
+    await registry.ingest([beat({}, 1), { ...beat({}, 1), instanceId: 'b' }]);
+    await registry.ingest([
+      beat({}, 2),
+      { ...beat({ version: '2' }, 2), instanceId: 'b' },
+      { ...beat(), instanceId: 'c' },
+    ]);
+    const last = batches.at(-1)!;
+    expect(last.instanceTouches?.map((touch) => touch.instanceId)).toEqual(['a']);
+    expect(last.instances.map((record) => record.instanceId)).toEqual(['b', 'c']);
+    expect(await store.loadLiveInstances()).toStrictEqual(['a', 'b', 'c'].map((id) => registry.get(id)));
   });
 });

@@ -10,8 +10,9 @@ import {
   removeInstance,
   stopInstance,
 } from '../domain/instance-transitions.js';
+import { sameMessageApartFromTimes } from '../domain/same-message.js';
 import { isMassSilence, type SelfPreservationPolicy } from '../domain/self-preservation.js';
-import type { Store } from '../store/store.js';
+import type { InstanceTouch, Store } from '../store/store.js';
 import type { GroupCommitter } from './group-committer.js';
 
 export interface InstanceRegistryOptions {
@@ -311,6 +312,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     ingest(messages) {
       const receivedAt = now();
       const records: InstanceRecord[] = [];
+      const touches: InstanceTouch[] = [];
       const events: NewEvent[] = [];
       for (const message of messages) {
         const previous = instances.get(message.instanceId);
@@ -320,11 +322,15 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
         unconfirmed.delete(message.instanceId);
         retention.delete(message.instanceId);
         leases.set(message.instanceId, receivedAt + validTimeMs);
-        records.push(transition.record);
+        const touch = transition.events.length === 0 ? touchFor(previous, transition.record) : undefined;
+        if (touch) touches.push(touch);
+        else records.push(transition.record);
         for (const event of transition.events) events.push(event);
       }
       armLeases();
-      return persist(records, events);
+      return touches.length > 0
+        ? committer.submit({ instances: records, instanceTouches: touches, events })
+        : persist(records, events);
     },
 
     async goodbye(instanceId) {
@@ -427,6 +433,38 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
       clearInterval(selfPreservationTimer);
     },
   };
+}
+
+/**
+ * The beat as a touch when all it changed of the stored record is the lease and the agent's times
+ * (the store then updates a few columns instead of rewriting the record); undefined otherwise.
+ */
+function touchFor(previous: InstanceRecord | undefined, next: InstanceRecord): InstanceTouch | undefined {
+  if (
+    previous === undefined ||
+    previous.state !== next.state ||
+    previous.unconfirmed !== next.unconfirmed ||
+    previous.registeredAt !== next.registeredAt ||
+    previous.stateChangedAt !== next.stateChangedAt ||
+    previous.removedAt !== next.removedAt ||
+    previous.service !== next.service
+  ) {
+    return undefined;
+  }
+  const before = previous.message;
+  const after = next.message;
+  // A touch sets the times it is given and cannot remove one: a time left out must be absent already.
+  if (after.heartbeatTime === undefined && before.heartbeatTime !== undefined) return undefined;
+  if (after.lastHeartbeatTime === undefined && before.lastHeartbeatTime !== undefined) return undefined;
+  if (!sameMessageApartFromTimes(before, after)) return undefined;
+  const touch: InstanceTouch = {
+    instanceId: next.instanceId,
+    lastHeartbeatAt: next.lastHeartbeatAt,
+    beats: next.beats,
+  };
+  if (after.heartbeatTime !== undefined) touch.heartbeatTime = after.heartbeatTime;
+  if (after.lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = after.lastHeartbeatTime;
+  return touch;
 }
 
 function compare(a: string, b: string): number {

@@ -268,6 +268,105 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
       });
     });
 
+    describe('instance touches', () => {
+      /** A record with every message field set, as a touch finds it. */
+      function stored(instanceId: string): InstanceRecord {
+        return instanceRecord({ instanceId, message: fullMessage(instanceId), beats: 7, unconfirmed: true });
+      }
+
+      it('updates lastHeartbeatAt, beats and the agent times inside the message, and nothing else', async () => {
+        const record = stored('a');
+        await store.commit({ instances: [record], events: [] });
+        await store.commit({
+          instances: [],
+          events: [],
+          instanceTouches: [
+            {
+              instanceId: 'a',
+              lastHeartbeatAt: T0 + 31_000,
+              beats: 8,
+              heartbeatTime: T0 + 29_995,
+              lastHeartbeatTime: T0 - 5,
+            },
+          ],
+        });
+        const expected: InstanceRecord = {
+          ...record,
+          lastHeartbeatAt: T0 + 31_000,
+          beats: 8,
+          message: { ...record.message, heartbeatTime: T0 + 29_995, lastHeartbeatTime: T0 - 5 },
+        };
+        expect(await store.getInstance('a')).toStrictEqual(expected);
+        expect(await store.loadLiveInstances()).toStrictEqual([expected]);
+      });
+
+      it('leaves the message as it is without agent times, and sets only the one given', async () => {
+        const [a, b, c] = [stored('a'), stored('b'), instanceRecord({ instanceId: 'c' })];
+        await store.commit({ instances: [a, b, c], events: [] });
+        await store.commit({
+          instances: [],
+          events: [],
+          instanceTouches: [
+            { instanceId: 'a', lastHeartbeatAt: T0 + 2000, beats: 8 },
+            { instanceId: 'b', lastHeartbeatAt: T0 + 3000, beats: 9, lastHeartbeatTime: T0 + 1 },
+            { instanceId: 'c', lastHeartbeatAt: T0 + 4000, beats: 2, heartbeatTime: T0 + 2 },
+          ],
+        });
+        expect(await store.loadLiveInstances()).toStrictEqual([
+          { ...a, lastHeartbeatAt: T0 + 2000, beats: 8 },
+          {
+            ...b,
+            lastHeartbeatAt: T0 + 3000,
+            beats: 9,
+            message: { ...b.message, lastHeartbeatTime: T0 + 1 },
+          },
+          { ...c, lastHeartbeatAt: T0 + 4000, beats: 2, message: { ...c.message, heartbeatTime: T0 + 2 } },
+        ]);
+      });
+
+      it('applies touches after the upserts of the same commit, and the last touch of an instance wins', async () => {
+        const a = stored('a');
+        await store.commit({ instances: [a], events: [] });
+        const b = instanceRecord({ instanceId: 'b', message: fullMessage('b') });
+        await store.commit({
+          instances: [b],
+          events: [newEvent({ instanceId: 'b' })],
+          instanceTouches: [
+            { instanceId: 'a', lastHeartbeatAt: T0 + 2000, beats: 8, heartbeatTime: T0 + 10 },
+            { instanceId: 'b', lastHeartbeatAt: T0 + 5000, beats: 2, heartbeatTime: T0 + 20 },
+            { instanceId: 'a', lastHeartbeatAt: T0 + 3000, beats: 9, lastHeartbeatTime: T0 + 30 },
+          ],
+        });
+        expect(await store.getInstance('a')).toStrictEqual({
+          ...a,
+          lastHeartbeatAt: T0 + 3000,
+          beats: 9,
+          message: { ...a.message, heartbeatTime: T0 + 10, lastHeartbeatTime: T0 + 30 },
+        });
+        expect(await store.getInstance('b')).toStrictEqual({
+          ...b,
+          lastHeartbeatAt: T0 + 5000,
+          beats: 2,
+          message: { ...b.message, heartbeatTime: T0 + 20 },
+        });
+        expect(await store.listEvents({ limit: 10 })).toHaveLength(1);
+      });
+
+      it('does nothing for an instance it does not know', async () => {
+        const a = stored('a');
+        await store.commit({ instances: [a], events: [] });
+        expect(
+          await store.commit({
+            instances: [],
+            events: [],
+            instanceTouches: [{ instanceId: 'nobody', lastHeartbeatAt: T0, beats: 1, heartbeatTime: T0 }],
+          }),
+        ).toEqual([]);
+        expect(await store.getInstance('nobody')).toBeUndefined();
+        expect(await store.loadLiveInstances()).toStrictEqual([a]);
+      });
+    });
+
     describe('events', () => {
       it('numbers events in increasing order within and across commits, returning them as stored', async () => {
         const first = [newEvent({ at: T0 }), newEvent({ at: T0 + 1, kind: 'instance.recovered' })];

@@ -57,10 +57,29 @@ export interface ProbeResultRecord {
 /** How many failures and probe results `compactApiHistory` keeps per API, newest first. */
 export const API_RETENTION = { failuresPerApi: 100, probeResultsPerApi: 1000 } as const;
 
+/**
+ * A beat that changed nothing but the lease: what an instance's row needs, without rewriting the
+ * whole record. `heartbeatTime` / `lastHeartbeatTime`, when given, replace those fields of the
+ * stored message; every other column and message field stays as it is.
+ */
+export interface InstanceTouch {
+  instanceId: string;
+  lastHeartbeatAt: number;
+  beats: number;
+  heartbeatTime?: number;
+  lastHeartbeatTime?: number;
+}
+
 /** What one commit writes, atomically: instance records (upserted by id) and new events. */
 export interface CommitBatch {
   instances: readonly InstanceRecord[];
   events: readonly NewEvent[];
+  /**
+   * Cheap updates of instances already stored, applied after `instances` (so a touch follows an
+   * upsert of the same instance in the batch). A touch of an unknown instance does nothing; the
+   * last touch of an instance in a batch wins.
+   */
+  instanceTouches?: readonly InstanceTouch[];
   /** API definitions created or changed through the admin API or auto-registration (upserted by basepath). */
   apis?: readonly ApiDefinition[];
   /**

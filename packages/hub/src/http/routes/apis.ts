@@ -11,6 +11,7 @@ const DAY_MS = 86_400_000;
 
 /** Reading API status: seed 001's `/v1/heartbeats`, and the fuller `/v1/apis`. */
 export function apiReadRoutes(hub: HubContext): Route[] {
+  const heartbeatLists = new Map<string, string>();
   return [
     {
       // Exactly as seed 001 shows it: a bare array of {basepath, status}, sorted by basepath.
@@ -21,7 +22,16 @@ export function apiReadRoutes(hub: HubContext): Route[] {
         const raw = query.get('basepath');
         const basepath = raw === null || raw === '' ? undefined : checkBasepath(raw, 'basepath');
         const status = queryEnum(query, 'status', API_STATUSES);
-        return { status: 200, body: hub.apis.heartbeats({ basepath, status }) };
+        if (basepath !== undefined) return { status: 200, body: hub.apis.heartbeats({ basepath, status }) };
+        // A status page polled by many: the serialized list is kept until a status changes.
+        const key = `${hub.apis.version}|${status ?? ''}`;
+        let cached = heartbeatLists.get(key);
+        if (cached === undefined) {
+          if (heartbeatLists.size > 8) heartbeatLists.clear();
+          cached = JSON.stringify(hub.apis.heartbeats({ status }));
+          heartbeatLists.set(key, cached);
+        }
+        return { status: 200, json: cached };
       },
     },
     {

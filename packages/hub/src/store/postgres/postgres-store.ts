@@ -11,6 +11,7 @@ import {
   type ApiHistoryRecord,
   type CommitBatch,
   type EventQuery,
+  type InstanceTouch,
   type ProbeResultRecord,
   type Store,
 } from '../store.js';
@@ -182,15 +183,17 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   async function commit(batch: CommitBatch): Promise<StoredEvent[]> {
     // One statement per table, whatever the batch size: the rows travel as one JSON document.
     const instances = batch.instances.length > 0 ? toJson(instanceRows(batch.instances)) : undefined;
+    const touches = batch.instanceTouches?.length ? toJson(touchRows(batch.instanceTouches)) : undefined;
     const events = batch.events.length > 0 ? toJson(batch.events.map(eventRow)) : undefined;
     const apiWrites = apiStatements(batch);
-    if (instances === undefined && events === undefined && apiWrites.length === 0) {
+    if (instances === undefined && touches === undefined && events === undefined && apiWrites.length === 0) {
       assertOpen();
       return [];
     }
     return transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [COMMIT_LOCK, schema]);
       if (instances !== undefined) await client.query(UPSERT_INSTANCES, [instances]);
+      if (touches !== undefined) await client.query(TOUCH_INSTANCES, [touches]);
       let stored: StoredEvent[] = [];
       if (events !== undefined) {
         const { rows } = await client.query<{ id: string }>(INSERT_EVENTS, [events]);
@@ -461,6 +464,25 @@ const UPSERT_INSTANCES = `
     state_changed_at = EXCLUDED.state_changed_at, removed_at = EXCLUDED.removed_at,
     beats = EXCLUDED.beats, message = EXCLUDED.message`;
 
+// Only the lease columns, and the agent's times inside the message when given: no message rewrite.
+const TOUCH_INSTANCES = `
+  UPDATE instances SET
+    last_heartbeat_at = t.last_heartbeat_at,
+    beats = t.beats,
+    message = CASE
+      WHEN t.heartbeat_time IS NULL AND t.last_heartbeat_time IS NULL THEN instances.message
+      WHEN t.last_heartbeat_time IS NULL
+        THEN jsonb_set(instances.message, '{heartbeatTime}', to_jsonb(t.heartbeat_time))
+      WHEN t.heartbeat_time IS NULL
+        THEN jsonb_set(instances.message, '{lastHeartbeatTime}', to_jsonb(t.last_heartbeat_time))
+      ELSE jsonb_set(
+        jsonb_set(instances.message, '{heartbeatTime}', to_jsonb(t.heartbeat_time)),
+        '{lastHeartbeatTime}', to_jsonb(t.last_heartbeat_time))
+    END
+  FROM json_to_recordset($1::json) AS t(
+    instance_id text, last_heartbeat_at bigint, beats bigint, heartbeat_time bigint, last_heartbeat_time bigint)
+  WHERE instances.instance_id = t.instance_id`;
+
 // ORDER BY ord: the sequence is drawn row by row after the sort, so ids follow the batch order.
 const INSERT_EVENTS = `
   INSERT INTO events (at, kind, instance_id, service, basepath, data)
@@ -669,6 +691,31 @@ function instanceRows(records: readonly InstanceRecord[]): object[] {
     removed_at: record.removedAt,
     beats: record.beats,
     message: record.message,
+  }));
+}
+
+/** The touches as rows, the last winning when a batch names one instance twice (UPDATE … FROM would pick any). */
+function touchRows(touches: readonly InstanceTouch[]): object[] {
+  const byId = new Map<string, InstanceTouch>();
+  for (const touch of touches) {
+    const earlier = byId.get(touch.instanceId);
+    byId.set(
+      touch.instanceId,
+      earlier
+        ? {
+            ...touch,
+            heartbeatTime: touch.heartbeatTime ?? earlier.heartbeatTime,
+            lastHeartbeatTime: touch.lastHeartbeatTime ?? earlier.lastHeartbeatTime,
+          }
+        : touch,
+    );
+  }
+  return [...byId.values()].map((touch) => ({
+    instance_id: touch.instanceId,
+    last_heartbeat_at: touch.lastHeartbeatAt,
+    beats: touch.beats,
+    heartbeat_time: touch.heartbeatTime ?? null,
+    last_heartbeat_time: touch.lastHeartbeatTime ?? null,
   }));
 }
 

@@ -13,6 +13,7 @@ import {
   type ApiHistoryRecord,
   type CommitBatch,
   type EventQuery,
+  type InstanceTouch,
   type ProbeResultRecord,
   type Store,
 } from '../store.js';
@@ -302,6 +303,13 @@ const HOUR_MS = 3_600_000;
 type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
 type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
+interface TouchParams {
+  instanceId: string;
+  lastHeartbeatAt: number;
+  beats: number;
+  heartbeatTime: number | null;
+  lastHeartbeatTime: number | null;
+}
 type EventParams = [number, string, string | null, string | null, string | null, string];
 
 interface InstanceRow {
@@ -394,6 +402,17 @@ function prepareStatements(db: Database.Database) {
        registered_at = excluded.registered_at, last_heartbeat_at = excluded.last_heartbeat_at,
        state_changed_at = excluded.state_changed_at, removed_at = excluded.removed_at,
        beats = excluded.beats, message = excluded.message`,
+  );
+  // Only the lease columns, and the agent's times inside the message when given: no message rewrite.
+  const touchInstance = db.prepare<[TouchParams]>(
+    `UPDATE instances SET last_heartbeat_at = @lastHeartbeatAt, beats = @beats,
+       message = CASE
+         WHEN @heartbeatTime IS NULL AND @lastHeartbeatTime IS NULL THEN message
+         WHEN @lastHeartbeatTime IS NULL THEN json_set(message, '$.heartbeatTime', @heartbeatTime)
+         WHEN @heartbeatTime IS NULL THEN json_set(message, '$.lastHeartbeatTime', @lastHeartbeatTime)
+         ELSE json_set(message, '$.heartbeatTime', @heartbeatTime, '$.lastHeartbeatTime', @lastHeartbeatTime)
+       END
+     WHERE instance_id = @instanceId`,
   );
   const insertEvent = db.prepare<EventParams>(
     'INSERT INTO events (at, kind, instance_id, service, basepath, data) VALUES (?, ?, ?, ?, ?, ?)',
@@ -507,6 +526,7 @@ function prepareStatements(db: Database.Database) {
           JSON.stringify(record.message),
         );
       }
+      for (const touch of batch.instanceTouches ?? []) touchInstance.run(touchParams(touch));
       const stored = batch.events.map((event) => {
         const { lastInsertRowid } = insertEvent.run(
           event.at,
@@ -639,6 +659,16 @@ function numbered(id: number, event: CommitBatch['events'][number]): StoredEvent
   if (event.service !== undefined) stored.service = event.service;
   if (event.basepath !== undefined) stored.basepath = event.basepath;
   return stored;
+}
+
+function touchParams(touch: InstanceTouch): TouchParams {
+  return {
+    instanceId: touch.instanceId,
+    lastHeartbeatAt: touch.lastHeartbeatAt,
+    beats: touch.beats,
+    heartbeatTime: touch.heartbeatTime ?? null,
+    lastHeartbeatTime: touch.lastHeartbeatTime ?? null,
+  };
 }
 
 function toInstance(row: InstanceRow): InstanceRecord {
