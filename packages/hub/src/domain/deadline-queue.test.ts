@@ -16,12 +16,13 @@ describe('the deadline queue', () => {
 
   it('takes nothing before the first deadline, and counts from the front', () => {
     const queue = new DeadlineQueue();
-    for (let i = 0; i < 10; i++) queue.set(`k${i}`, 1000 + i * 10);
+    for (let i = 0; i < 10; i++) queue.set(`k${i}`, 1000 + i * 1000);
     expect(queue.takeDue(999)).toEqual([]);
-    expect(queue.countBefore(1050)).toBe(5);
+    // Counted to the second: deadlines in seconds 1..5 are before 6.0 s.
+    expect(queue.countBefore(6000)).toBe(5);
     expect(queue.delete('k0')).toBe(true);
-    expect(queue.countBefore(1050)).toBe(4);
-    expect(queue.deadlineOf('k3')).toBe(1030);
+    expect(queue.countBefore(6000)).toBe(4);
+    expect(queue.deadlineOf('k3')).toBe(4000);
   });
 
   it('is empty-safe', () => {
@@ -45,9 +46,11 @@ describe('the deadline queue under many renewals', () => {
     // The earliest live deadline is the first key's last renewal.
     expect(queue.nextDeadline()).toBe(190_001 + 60_000);
     expect(queue.takeDue(190_000 + 60_000 + 5)).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
-    expect(queue.countBefore(190_000 + 60_000 + 10)).toBe(4);
+    // The last round's deadlines run from 250,001 to 260,000 ms; second 250 holds k0…k998, of which
+    // five were taken.
+    expect(queue.countBefore(251_000)).toBe(994);
     expect(queue.delete('k5')).toBe(true);
-    expect(queue.countBefore(190_000 + 60_000 + 10)).toBe(3);
+    expect(queue.countBefore(251_000)).toBe(993);
     expect(queue.size).toBe(9_994);
   });
 });

@@ -18,6 +18,8 @@ export class DeadlineQueue {
   private seqs: number[] = [];
   private head = 0;
   private nextSeq = 0;
+  /** Live keys per second of deadline: `countBefore` sums these instead of walking the queue. */
+  private readonly perSecond = new Map<number, number>();
 
   get size(): number {
     return this.live.size;
@@ -26,6 +28,9 @@ export class DeadlineQueue {
   /** Sets a key's deadline, moving it to the back. Deadlines must not decrease over time. */
   set(key: string, deadline: number): void {
     const seq = this.nextSeq++;
+    const previous = this.live.get(key);
+    if (previous) this.uncount(previous.deadline);
+    this.count(deadline);
     this.live.set(key, { deadline, seq });
     this.keys.push(key);
     this.deadlines.push(deadline);
@@ -34,6 +39,9 @@ export class DeadlineQueue {
   }
 
   delete(key: string): boolean {
+    const entry = this.live.get(key);
+    if (!entry) return false;
+    this.uncount(entry.deadline);
     return this.live.delete(key);
   }
 
@@ -58,6 +66,7 @@ export class DeadlineQueue {
       this.skipStale();
       if (this.head >= this.keys.length || this.deadlines[this.head]! > now) break;
       const key = this.keys[this.head]!;
+      this.uncount(this.deadlines[this.head]!);
       this.live.delete(key);
       due.push(key);
       this.head++;
@@ -66,14 +75,27 @@ export class DeadlineQueue {
     return due;
   }
 
-  /** How many keys have a deadline before `time` (counted from the front). */
+  /**
+   * About how many keys have a deadline before `time`: exact to the second (keys due within the
+   * second that holds `time` are counted with it). O(distinct seconds of deadline), not O(keys).
+   */
   countBefore(time: number): number {
+    const second = Math.floor(time / 1000);
     let count = 0;
-    for (let i = this.head; i < this.keys.length; i++) {
-      if (this.deadlines[i]! >= time) break;
-      if (this.isLive(i)) count++;
-    }
+    for (const [at, n] of this.perSecond) if (at < second) count += n;
     return count;
+  }
+
+  private count(deadline: number): void {
+    const second = Math.floor(deadline / 1000);
+    this.perSecond.set(second, (this.perSecond.get(second) ?? 0) + 1);
+  }
+
+  private uncount(deadline: number): void {
+    const second = Math.floor(deadline / 1000);
+    const n = (this.perSecond.get(second) ?? 0) - 1;
+    if (n > 0) this.perSecond.set(second, n);
+    else this.perSecond.delete(second);
   }
 
   private isLive(index: number): boolean {

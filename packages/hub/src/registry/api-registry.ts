@@ -20,6 +20,8 @@ import type { GroupCommitter, Submission } from './group-committer.js';
 const RECENT_FAILURES = 20;
 const FAILURES_STORED_PER_TICK = 5;
 const TICK_MS = 1000;
+/** Observation batches wait this long for others to share their commit (see GroupCommitter.submit). */
+const INGEST_LINGER_MS = 4;
 
 /** A recent failure, as evidence. */
 export interface RecentFailure {
@@ -437,7 +439,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       const stored =
         touched.size === 0 && events.length === 0
           ? Promise.resolve()
-          : committer.submit({ apis: registered, events });
+          : committer.submit({ apis: registered, events }, { lingerMs: INGEST_LINGER_MS });
       return { accepted, problems, rejected, stored };
     },
 

@@ -44,7 +44,12 @@ export type ChangeCollector = () => Submission;
  * back. Nothing accepted into the queue is thrown away, except events beyond `maxPendingEvents`.
  */
 export interface GroupCommitter {
-  submit(submission: Submission): Promise<void>;
+  /**
+   * Queues writes; resolves once they are committed. `lingerMs` lets the commit wait that long for
+   * more submissions to share it (bulk ingest: each commit rewrites the window buckets it touched,
+   * so fewer, larger commits write less per observation). The shortest linger asked for wins.
+   */
+  submit(submission: Submission, options?: { lingerMs?: number }): Promise<void>;
   /** Adds a collector asked for its changes as each commit is formed. */
   addCollector(collector: ChangeCollector): void;
   /** Commits whatever is queued now; rejects if the store fails. */
@@ -77,13 +82,32 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   let closed = false;
   const collectors: ChangeCollector[] = [];
 
-  function schedule(): void {
-    if (scheduled || running || retryTimer) return;
+  let lingerTimer: NodeJS.Timeout | undefined;
+  let lingerUntil = Infinity;
+
+  function schedule(lingerMs = 0): void {
+    if (running || retryTimer) return;
+    if (lingerMs > 0) {
+      const until = performance.now() + lingerMs;
+      if (scheduled || until >= lingerUntil) return;
+      clearTimeout(lingerTimer);
+      lingerUntil = until;
+      lingerTimer = setTimeout(fire, lingerMs);
+      return;
+    }
+    if (scheduled) return;
+    clearTimeout(lingerTimer);
+    lingerUntil = Infinity;
     scheduled = true;
-    setImmediate(() => {
-      scheduled = false;
-      void run();
-    });
+    setImmediate(fire);
+  }
+
+  function fire(): void {
+    scheduled = false;
+    clearTimeout(lingerTimer);
+    lingerTimer = undefined;
+    lingerUntil = Infinity;
+    void run();
   }
 
   async function run(): Promise<void> {
@@ -128,7 +152,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       }
     })();
     await running;
-    if (!retryTimer && !isEmpty(pending)) schedule();
+    if (!retryTimer && (!isEmpty(pending) || waiters.length > 0)) schedule();
   }
 
   function requeue(failed: Pending): void {
@@ -157,7 +181,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
     addCollector(collector) {
       collectors.push(collector);
     },
-    submit(submission) {
+    submit(submission, submitOptions) {
       add(pending, submission);
       if (!healthy) {
         // Fail fast while the store is down: the data stays queued for the retry.
@@ -170,7 +194,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       }
       return new Promise<void>((resolve, reject) => {
         waiters.push({ resolve, reject });
-        schedule();
+        schedule(submitOptions?.lingerMs);
       });
     },
     flush() {
@@ -188,6 +212,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
     close() {
       closed = true;
       clearTimeout(retryTimer);
+      clearTimeout(lingerTimer);
       retryTimer = undefined;
     },
   };
