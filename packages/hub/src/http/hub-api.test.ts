@@ -91,7 +91,7 @@ for (const backend of backends) {
           'a broken gzip stream',
           { raw: 'not gzip at all', headers: { 'content-encoding': 'gzip' } },
           400,
-          'INVALID_JSON',
+          'VALIDATION_FAILED',
         ],
       ])('refuses %s with the JSON error shape', async (_label, request, status, code) => {
         const { api } = await hub();

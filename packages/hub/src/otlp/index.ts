@@ -23,7 +23,7 @@ export {
   exportTraceResponse,
   type ExportTraceServiceResponse,
 } from './export-trace-response.js';
-export { readRawBody } from './read-raw-body.js';
+export { readRawBody } from '../http/read-raw-body.js';
 export {
   findAttribute,
   SPAN_KIND,

@@ -3,7 +3,7 @@ import type { Observation } from '../domain/api.js';
 import type { Route } from '../http/router.js';
 import { decodeOtlpTraces, type OtlpEncoding } from './decode-otlp.js';
 import { encodeExportTraceResponse, exportTraceResponse } from './export-trace-response.js';
-import { readRawBody } from './read-raw-body.js';
+import { readRawBody } from '../http/read-raw-body.js';
 import {
   OBSERVATION_ATTRIBUTE_KEYS,
   spansToObservations,

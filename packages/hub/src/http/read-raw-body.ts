@@ -4,7 +4,7 @@ import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
 import { HeartbeatError } from '@heartbeat/sdk';
 
 /**
- * Reads a request body as bytes, with the limits of `readJsonBody` (http/request-body.ts) but no
+ * Reads a request body as bytes, with every limit a public endpoint needs, and no
  * opinion on the content: the encoding must be identity, gzip (what OTLP exporters send), deflate
  * or br (415 otherwise), and the body — raw and decompressed, so a zip bomb is cut short — at most
  * `maxBytes` (413). A body that does not decompress is a 400 naming `(body)`.
