@@ -171,9 +171,22 @@ export interface RoundsOptions extends LoadOptions {
  * C A B, …) so that neither drift nor going first favours any target. Returns the samples per target
  * id, each marked `quiet` or not.
  */
-export async function measureRounds(
+export function measureRounds(
   targets: readonly LoadTarget[],
   options: RoundsOptions,
+): Promise<Map<string, LoadSample[]>> {
+  return measureRoundsWith(targets, options, drive);
+}
+
+/**
+ * The rounds themselves, for any kind of target and the function that loads one: every target once
+ * per round in rotating order; after a noisy run, wait (up to 15 s, within the budget) for quiet, and
+ * run a noisy run once more, keeping the quieter; each sample marked `quiet` or not.
+ */
+export async function measureRoundsWith<Target extends { id: string }>(
+  targets: readonly Target[],
+  options: RoundsOptions,
+  load: (target: Target, options: RoundsOptions) => Promise<LoadSample>,
 ): Promise<Map<string, LoadSample[]>> {
   const { noise, log = () => undefined } = options;
   const isQuiet = (sample: LoadSample): boolean =>
@@ -188,7 +201,7 @@ export async function measureRounds(
       for (let attempt = 1; ; attempt++) {
         if (!lastQuiet && noise) await waitForQuiet(noise, log);
         log(`round ${round + 1}/${options.rounds} ${target.id}${attempt > 1 ? ' (again)' : ''}`);
-        const sample = await drive(target, options);
+        const sample = await load(target, options);
         lastQuiet = isQuiet(sample);
         if (!best || (sample.otherCpu ?? 0) < (best.otherCpu ?? 0)) best = sample;
         best.attempts = attempt;

@@ -8,11 +8,11 @@
 import autocannon from 'autocannon';
 import { Histogram } from './histogram.js';
 import {
+  measureRoundsWith,
   round,
   type LoadOptions,
   type LoadSample,
   type LoadTarget,
-  type NoisePolicy,
   type RoundsOptions,
 } from './load.js';
 import { machineCpuSeconds } from './targets.js';
@@ -102,61 +102,12 @@ export async function driveRequests(target: RequestTarget, options: LoadOptions)
   };
 }
 
-/**
- * `measureRounds` for request targets, with the same rules: every target once per round in rotating
- * order; after a noisy run, wait (up to 15 s, within the budget) for quiet, and run a noisy run once
- * more, keeping the quieter; each sample marked `quiet` or not.
- */
-export async function measureRequestRounds(
+/** `measureRounds` for request targets: the same rounds, driving requests with a method and body. */
+export function measureRequestRounds(
   targets: readonly RequestTarget[],
   options: RoundsOptions,
 ): Promise<Map<string, LoadSample[]>> {
-  const { noise, log = () => undefined } = options;
-  const isQuiet = (sample: LoadSample): boolean =>
-    noise === undefined || sample.otherCpu === undefined || sample.otherCpu <= noise.maxOtherCpu;
-  const samples = new Map<string, LoadSample[]>(targets.map((target) => [target.id, []]));
-  const runSeconds = options.warmupSeconds + options.durationSeconds + 0.5;
-  let lastQuiet = true;
-  for (let round = 0; round < options.rounds; round++) {
-    for (let i = 0; i < targets.length; i++) {
-      const target = targets[(i + round) % targets.length]!;
-      let best: LoadSample | undefined;
-      for (let attempt = 1; ; attempt++) {
-        if (!lastQuiet && noise) await waitForQuiet(noise, log);
-        log(`round ${round + 1}/${options.rounds} ${target.id}${attempt > 1 ? ' (again)' : ''}`);
-        const sample = await driveRequests(target, options);
-        lastQuiet = isQuiet(sample);
-        if (!best || (sample.otherCpu ?? 0) < (best.otherCpu ?? 0)) best = sample;
-        best.attempts = attempt;
-        if (lastQuiet) break;
-        log(`  the rest of the machine used ${sample.otherCpu} cores during that run`);
-        if (attempt >= 2 || !noise || noise.budget.seconds < runSeconds) break;
-        noise.budget.seconds -= runSeconds;
-      }
-      samples.get(target.id)!.push({ ...best, quiet: isQuiet(best) });
-    }
-  }
-  return samples;
-}
-
-/** Waits, polling twice a second, until the rest of the machine is quiet, for 15 s or the budget at most. */
-async function waitForQuiet(noise: NoisePolicy, log: (line: string) => void): Promise<void> {
-  let waited = 0;
-  let other: number | undefined;
-  while (noise.budget.seconds >= 0.5 && waited < 15) {
-    const machineBefore = machineCpuSeconds();
-    const ownBefore = process.cpuUsage();
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const machineAfter = machineCpuSeconds();
-    const own = process.cpuUsage(ownBefore);
-    if (machineBefore === undefined || machineAfter === undefined) return;
-    other = (machineAfter - machineBefore - (own.user + own.system) / 1e6) / 0.5;
-    if (other <= noise.maxOtherCpu) break;
-    waited += 0.5;
-    noise.budget.seconds -= 0.5;
-  }
-  if (waited > 0)
-    log(`  waited ${waited} s for the machine to quiet down (now ${round(other ?? NaN, 2)} cores busy)`);
+  return measureRoundsWith(targets, options, driveRequests);
 }
 
 function toError(value: unknown): Error {
