@@ -45,3 +45,12 @@ export interface NewEvent {
 export interface StoredEvent extends NewEvent {
   id: number;
 }
+
+/** The stored form of an event, once the store has given it its id. */
+export function storedEvent(id: number, event: NewEvent): StoredEvent {
+  const stored: StoredEvent = { id, at: event.at, kind: event.kind, data: event.data };
+  if (event.instanceId !== undefined) stored.instanceId = event.instanceId;
+  if (event.service !== undefined) stored.service = event.service;
+  if (event.basepath !== undefined) stored.basepath = event.basepath;
+  return stored;
+}

@@ -189,7 +189,6 @@ for (const backend of backends) {
         const open = await hub({ auth: { publicRead: true } });
         expect((await open.api('GET', '/v1/instances', { key: null })).status).toBe(200);
         expectError(await open.beat(beatOf('a'), null), 401, 'UNAUTHENTICATED');
-        expect(TEST_ADMIN_KEY.length).toBeGreaterThan(16);
       });
     });
 

@@ -71,11 +71,13 @@ export function createRouter(routes: readonly Route[]) {
 
   return function match(method: string, path: string): RouteMatch | undefined {
     const parts = split(path);
-    const candidates = [
-      ...(bySize.get(parts.length) ?? []),
-      ...withRest.filter((compiled) => parts.length > compiled.segments.length),
-    ];
-    if (candidates.length === 0) return undefined;
+    const exact = bySize.get(parts.length);
+    // Only build a combined list when a `*rest` route could also match this many segments.
+    const candidates =
+      withRest.length === 0
+        ? exact
+        : [...(exact ?? []), ...withRest.filter((c) => parts.length > c.segments.length)];
+    if (!candidates || candidates.length === 0) return undefined;
     const allowed: string[] = [];
     for (const { route, segments, rest } of candidates) {
       const params: Record<string, string> = {};

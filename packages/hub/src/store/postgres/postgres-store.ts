@@ -2,7 +2,7 @@ import { describeError, HeartbeatError } from '@heartbeat/sdk';
 import pg from 'pg';
 import type { ApiKeyRecord, Scope } from '../../auth/scopes.js';
 import type { ApiDefinition, ObservationSource } from '../../domain/api.js';
-import type { EventKind, NewEvent, StoredEvent } from '../../domain/events.js';
+import { storedEvent, type EventKind, type NewEvent, type StoredEvent } from '../../domain/events.js';
 import type { HeartbeatMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
 import {
   API_RETENTION,
@@ -203,7 +203,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           const id = ids[index];
           if (id === undefined)
             throw new Error(`PostgreSQL returned ${ids.length} event ids for ${batch.events.length}`);
-          return numbered(id, event);
+          return storedEvent(id, event);
         });
       }
       for (const [sql, rows] of apiWrites) await client.query(sql, [rows]);
@@ -752,14 +752,6 @@ function unstorable(_key: string, value: unknown): unknown {
     }
   }
   return value;
-}
-
-function numbered(id: number, event: NewEvent): StoredEvent {
-  const stored: StoredEvent = { id, at: event.at, kind: event.kind, data: event.data };
-  if (event.instanceId !== undefined) stored.instanceId = event.instanceId;
-  if (event.service !== undefined) stored.service = event.service;
-  if (event.basepath !== undefined) stored.basepath = event.basepath;
-  return stored;
 }
 
 // pg returns BIGINT as a string (it may exceed 2^53); epoch ms and ids stay far below that.

@@ -4,7 +4,7 @@ import { describeError, HeartbeatError } from '@heartbeat/sdk';
 import Database from 'better-sqlite3';
 import type { ApiKeyRecord, Scope } from '../../auth/scopes.js';
 import type { ApiDefinition, ObservationSource } from '../../domain/api.js';
-import type { EventKind, StoredEvent } from '../../domain/events.js';
+import { storedEvent, type EventKind, type StoredEvent } from '../../domain/events.js';
 import type { HeartbeatMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
 import {
   API_RETENTION,
@@ -536,7 +536,7 @@ function prepareStatements(db: Database.Database) {
           event.basepath ?? null,
           JSON.stringify(event.data),
         );
-        return numbered(Number(lastInsertRowid), event);
+        return storedEvent(Number(lastInsertRowid), event);
       });
       writeApiRows(batch);
       return stored;
@@ -651,14 +651,6 @@ function prepareCompaction(db: Database.Database) {
     capFailures: cap('api_failures'),
     capProbeResults: cap('probe_results'),
   };
-}
-
-function numbered(id: number, event: CommitBatch['events'][number]): StoredEvent {
-  const stored: StoredEvent = { id, at: event.at, kind: event.kind, data: event.data };
-  if (event.instanceId !== undefined) stored.instanceId = event.instanceId;
-  if (event.service !== undefined) stored.service = event.service;
-  if (event.basepath !== undefined) stored.basepath = event.basepath;
-  return stored;
 }
 
 function touchParams(touch: InstanceTouch): TouchParams {
