@@ -452,6 +452,8 @@ describe.concurrent('createHubAgent against a recording receiver', () => {
     });
     agent.start();
     await hub.waitFor((received) => received.length >= 2, 5000);
+    // The receiver sees the second request before the agent has read its answer: wait for that too.
+    await hub.waitFor(() => agent.state.consecutiveFailures === 2, 2000);
     const [gap] = gaps(hub.beats());
     expect(gap).toBeGreaterThanOrEqual(1900);
     const errors = log.lines.filter((line) => line.level === 'error');
