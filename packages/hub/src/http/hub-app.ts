@@ -1,11 +1,13 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { handleNodeRequest, HeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
+import { createDashboardAssets } from './dashboard-assets.js';
 import type { HubContext } from './hub-context.js';
 import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
 import { apiAdminRoutes } from './routes/api-admin.js';
 import { apiReadRoutes } from './routes/apis.js';
+import { dashboardRoutes } from './routes/dashboard.js';
 import { eventRoutes } from './routes/events.js';
 import { hubStatusRoutes } from './routes/hub-status.js';
 import { instanceRoutes } from './routes/instances.js';
@@ -30,6 +32,7 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...eventRoutes(hub),
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),
+    ...dashboardRoutes(hub),
   ];
 }
 
@@ -40,6 +43,8 @@ export function hubRoutes(hub: HubContext): Route[] {
 export function createHubListener(hub: HubContext, health: Health): RequestListener {
   const match = createRouter(hubRoutes(hub));
   const prefix = hub.config.server.routePrefix.replace(/\/+$/, '');
+  // The dashboard's pages and assets at / (outside the prefix, like the hub's own health endpoints).
+  const dashboard = createDashboardAssets({ apiPrefix: prefix });
 
   async function authorize(
     request: IncomingMessage,
@@ -89,6 +94,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     let path = queryAt < 0 ? url : url.slice(0, queryAt);
+    if (dashboard.serve(request, response, path)) return;
     const query = new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1));
     if (prefix) {
       if (path !== prefix && !path.startsWith(`${prefix}/`)) throw notFound(path);
