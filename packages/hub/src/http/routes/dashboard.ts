@@ -72,8 +72,9 @@ export function dashboardRoutes(hub: HubContext): Route[] {
                 view.definition.basepath.toLowerCase().includes(needle) ||
                 (view.definition.name?.toLowerCase().includes(needle) ?? false)),
           );
-        const compare = comparator(sort);
-        matching.sort((a, b) => (order === 'asc' ? compare(a, b) : compare(b, a)));
+        const compare = comparator(sort, order === 'asc' ? 1 : -1);
+        // Ties always by basepath, ascending, whatever the order: pages stay stable.
+        matching.sort((a, b) => compare(a, b) || byBasepath(a, b));
         const page = matching.slice(offset, offset + limit);
         const now = Date.now();
         const from = now - (now % HOUR_MS) - (BAR_HOURS - 1) * HOUR_MS;
@@ -118,26 +119,29 @@ export function dashboardRoutes(hub: HubContext): Route[] {
   ];
 }
 
-function comparator(sort: ApiSortKey): (a: ApiView, b: ApiView) => number {
-  const byBasepath = (a: ApiView, b: ApiView) =>
-    a.definition.basepath < b.definition.basepath
-      ? -1
-      : a.definition.basepath > b.definition.basepath
-        ? 1
-        : 0;
-  // Missing values (no samples yet) sort last in ascending order.
+function byBasepath(a: ApiView, b: ApiView): number {
+  const x = a.definition.basepath;
+  const y = b.definition.basepath;
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+function comparator(sort: ApiSortKey, direction: 1 | -1): (a: ApiView, b: ApiView) => number {
+  // Missing values (no samples yet) sort last in either order.
   const numeric = (pick: (view: ApiView) => number | null) => (a: ApiView, b: ApiView) => {
-    const x = pick(a) ?? Number.POSITIVE_INFINITY;
-    const y = pick(b) ?? Number.POSITIVE_INFINITY;
-    return x === y ? byBasepath(a, b) : x < y ? -1 : 1;
+    const x = pick(a);
+    const y = pick(b);
+    if (x === y) return 0;
+    if (x === null) return 1;
+    if (y === null) return -1;
+    return x < y ? -direction : direction;
   };
   switch (sort) {
     case 'basepath':
-      return byBasepath;
+      return (a, b) => direction * byBasepath(a, b);
     case 'name':
-      return (a, b) => (a.definition.name ?? '').localeCompare(b.definition.name ?? '') || byBasepath(a, b);
+      return (a, b) => direction * (a.definition.name ?? '').localeCompare(b.definition.name ?? '');
     case 'status':
-      return (a, b) => STATUS_RANK[a.status] - STATUS_RANK[b.status] || byBasepath(a, b);
+      return (a, b) => direction * (STATUS_RANK[a.status] - STATUS_RANK[b.status]);
     case 'since':
       return numeric((view) => view.since);
     case 'ratio':
