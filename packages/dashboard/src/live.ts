@@ -96,6 +96,7 @@ export function useLiveVersion(): number {
   const [current, setCurrent] = useState(version);
   useEffect(() => {
     versionListeners.add(setCurrent);
+    setCurrent(version); // it may have changed between the first render and now
     return () => void versionListeners.delete(setCurrent);
   }, []);
   return current;
@@ -105,6 +106,7 @@ export function useLiveState(): LiveState {
   const [current, setCurrent] = useState(state);
   useEffect(() => {
     stateListeners.add(setCurrent);
+    setCurrent(state);
     return () => void stateListeners.delete(setCurrent);
   }, []);
   return current;

@@ -8,7 +8,11 @@ export function navigate(to: string, replace = false): void {
   if (replace) history.replaceState(null, '', to);
   else history.pushState(null, '', to);
   for (const listener of listeners) listener();
-  if (!replace) window.scrollTo(0, 0);
+  if (!replace) {
+    window.scrollTo(0, 0);
+    // As a page load would: the next Tab starts in the new page's content, not in the menu.
+    document.getElementById('main')?.focus({ preventScroll: true });
+  }
 }
 
 window.addEventListener('popstate', () => {
