@@ -111,7 +111,7 @@ export function ApiDetailPage({ basepath }: { basepath: string }) {
                       </tr>
                     </thead>
                     <tbody>
-                      {api.lastFailures.map((failure, i) => (
+                      {api.lastFailures.slice(0, 10).map((failure, i) => (
                         <tr key={`${failure.at}-${i}`}>
                           <td>
                             <Time at={failure.at} now={now} />
@@ -150,7 +150,7 @@ export function ApiDetailPage({ basepath }: { basepath: string }) {
                         </tr>
                       </thead>
                       <tbody>
-                        {api.probes.slice(0, 20).map((probe, i) => (
+                        {api.probes.slice(0, 10).map((probe, i) => (
                           <tr key={`${probe.at}-${i}`}>
                             <td>
                               <Time at={probe.at} now={now} compact />

@@ -121,7 +121,7 @@ export function InstancesPage({ location }: { location: Location }) {
                   <Link href={instanceHref(instance.instanceId)}>{instance.instanceId}</Link>
                 </td>
                 <td>{instance.service}</td>
-                <td>{instance.hostName ?? <span class="muted">—</span>}</td>
+                <td class="nowrap">{instance.hostName ?? <span class="muted">—</span>}</td>
                 <td class="mono">{instance.ip.join(', ')}</td>
                 <td>{instance.version ?? <span class="muted">—</span>}</td>
                 <td>
