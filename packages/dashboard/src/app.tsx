@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { get, HubError, isKeyNeeded, onKeyNeeded, saveKey } from './api.js';
+import { currentKey, get, HubError, isKeyNeeded, onKeyNeeded, saveKey } from './api.js';
 import { connectLive, useLiveState } from './live.js';
 import { ApiDetailPage } from './pages/api-detail.js';
 import { ApisPage } from './pages/apis.js';
@@ -26,6 +26,7 @@ export function App() {
 
   useEffect(() => {
     let retry: ReturnType<typeof setTimeout> | undefined;
+    let triedWithoutKey = false;
     const check = () => {
       get<HubState>('/v1/hub').then(
         () => {
@@ -33,8 +34,14 @@ export function App() {
           connectLive();
         },
         (error: unknown) => {
-          if (error instanceof HubError && error.status === 401) setAccess('key-needed');
-          else {
+          if (error instanceof HubError && error.status === 401) {
+            // A kept key the hub no longer knows: forget it, and see whether this hub reads without one.
+            if (currentKey() !== null && !triedWithoutKey) {
+              triedWithoutKey = true;
+              saveKey(null);
+              check();
+            } else setAccess('key-needed');
+          } else {
             setAccess('unreachable');
             setProblem(error instanceof Error ? error.message : String(error));
             retry = setTimeout(check, 2000);
@@ -43,7 +50,9 @@ export function App() {
       );
     };
     check();
-    const stop = onKeyNeeded(() => setAccess(isKeyNeeded() ? 'key-needed' : 'granted'));
+    const stop = onKeyNeeded(() => {
+      if (isKeyNeeded()) setAccess('key-needed');
+    });
     return () => {
       clearTimeout(retry);
       stop();
@@ -164,6 +173,18 @@ function KeyPrompt({ onAccepted }: { onAccepted: () => void }) {
       setBusy(false);
     }
   };
+  const withoutKey = async () => {
+    setBusy(true);
+    try {
+      await get('/v1/hub', undefined, null);
+      saveKey(null);
+      onAccepted();
+    } catch {
+      setProblem('This hub does not allow reading without a key.');
+    } finally {
+      setBusy(false);
+    }
+  };
   return (
     <form class="card key-prompt" onSubmit={(event) => void submit(event)} aria-labelledby="key-title">
       <h1 id="key-title">A read key, please</h1>
@@ -188,9 +209,14 @@ function KeyPrompt({ onAccepted }: { onAccepted: () => void }) {
           {problem}
         </p>
       )}
-      <button type="submit" class="primary" disabled={busy}>
-        Open the dashboard
-      </button>
+      <div class="actions">
+        <button type="submit" class="primary" disabled={busy}>
+          Open the dashboard
+        </button>
+        <button type="button" disabled={busy} onClick={() => void withoutKey()}>
+          Try without a key
+        </button>
+      </div>
     </form>
   );
 }

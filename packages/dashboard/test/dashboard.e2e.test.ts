@@ -7,7 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDashboardDir } from '../../hub/src/http/dashboard-assets.js';
-import { startTestHub, type TestHub } from '../../hub/src/testing/test-hub.js';
+import { startTestHub, TEST_ADMIN_KEY, type TestHub } from '../../hub/src/testing/test-hub.js';
 import { launchChromium, requireChromium } from './browser.js';
 
 /** The issue's promise: a change on screen within 2 s of the hub committing it. */
@@ -65,6 +65,10 @@ describe.skipIf(!chromiumThere)('the dashboard in Chromium', () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, ...options });
     const page = await context.newPage();
     page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        pageErrors.push(message.text());
+    });
     await page.goto(url);
     return page;
   }
@@ -223,6 +227,23 @@ describe.skipIf(!chromiumThere)('the dashboard in Chromium', () => {
       await page.context().close();
     });
 
+    it('filters the event log by kind and instance', async () => {
+      const page = await open(`${test.url}/events`);
+      await page.locator('.events .event').first().waitFor();
+      await page.locator('select').selectOption('instance.stopped');
+      await page.waitForFunction(() => document.querySelectorAll('.events .event').length === 3);
+      const kinds = await page.locator('.events .event-kind').allTextContents();
+      expect(new Set(kinds)).toEqual(new Set(['instance.stopped']));
+      await page.locator('select').selectOption('');
+      await page.getByPlaceholder('Instance id…').fill('node-002');
+      await page.waitForFunction(() => document.querySelectorAll('.events .event').length === 2);
+      expect(await page.locator('.events .event-kind').allTextContents()).toEqual([
+        'instance.stopped',
+        'instance.registered',
+      ]);
+      await page.context().close();
+    });
+
     it('pages through the instances on the hub', async () => {
       // The hub's order (service, then id), read through its API.
       const all: string[] = (await test.api('GET', '/v1/instances?limit=1000')).body.items.map(
@@ -308,6 +329,26 @@ describe.skipIf(!chromiumThere)('the dashboard in Chromium', () => {
     expect((await api('DELETE', `/v1/keys/${created.body.id}`)).status).toBe(204);
     await beat({ instanceId: 'after-revoke', service: 'orders' }); // an event makes the page read again
     await page.getByLabel('Key', { exact: true }).waitFor({ timeout: 12_000 });
+    // A reload forgets the refused key and asks again.
+    await page.reload();
+    await page.getByLabel('Key', { exact: true }).waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('heartbeat.readKey'))).toBeNull();
+    await page.context().close();
+  });
+
+  it('works under a route prefix', async () => {
+    const { url } = await hub({
+      server: { port: 0, host: '127.0.0.1', routePrefix: '/eni/heartbeat' },
+    });
+    const page = await open(`${url}/instances`);
+    const answer = await fetch(`${url}/eni/heartbeat/v1/instances/heartbeats`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_KEY}` },
+      body: JSON.stringify({ instanceId: 'prefixed-1', service: 'orders' }),
+    });
+    expect(answer.status).toBe(200);
+    await page.locator('tr[data-instance="prefixed-1"]').waitFor();
+    await page.locator('.live-live').waitFor({ timeout: 10_000 });
     await page.context().close();
   });
 

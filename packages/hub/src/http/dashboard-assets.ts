@@ -8,6 +8,10 @@ import { gzipSync } from 'node:zlib';
 /** The pages of the dashboard's client-side router: each answers with index.html. */
 const PAGE_PATHS = /^\/(?:|overview|apis(?:\/.*)?|instances(?:\/.*)?|services|events)$/;
 const ASSET_PREFIX = '/assets/';
+/** The page loads only its own script, styles and API: nothing injected can load or send anything else. */
+const PAGE_POLICY =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -106,6 +110,7 @@ export function createDashboardAssets(options: DashboardAssetsOptions): Dashboar
         'cache-control': asset.cacheControl,
         'content-length': String(body.length),
         'x-content-type-options': 'nosniff',
+        ...(asset === index && { 'content-security-policy': PAGE_POLICY, 'referrer-policy': 'no-referrer' }),
         ...(gzip && { 'content-encoding': 'gzip' }),
         vary: 'accept-encoding',
       });

@@ -135,6 +135,7 @@ describe('dashboard assets', () => {
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
       expect(page.headers.get('cache-control')).toBe('no-cache');
+      expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
       const html = await page.text();
       expect(html).toContain('<meta name="heartbeat-api" content="" />');
       const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)![1]!;
