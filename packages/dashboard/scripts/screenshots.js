@@ -239,7 +239,7 @@ try {
   await shoot('apis', '/apis', { ready: 'tr[data-basepath]' });
   await shoot('api-detail', '/apis/eni/payments/v1', { ready: '.chart', full: true });
   await shoot('instances', '/instances', { ready: 'tr[data-instance]' });
-  await shoot('instance-detail', '/instances/checkout-02', { ready: '.facts' });
+  await shoot('instance-detail', '/instances/payments-02', { ready: '.facts' });
   await shoot('events', '/events', { ready: '.event' });
   await shoot('overview-dark', '/', { scheme: 'dark', ready: 'section[aria-label="Latest events"] .event' });
   await shoot('apis-dark', '/apis?status=DOWN', { scheme: 'dark', ready: 'tr[data-basepath]' });
