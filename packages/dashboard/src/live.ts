@@ -1,22 +1,26 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl, currentKey, get, HubError } from './api.js';
-import type { HubEvent } from './types.js';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
-/** How long to gather events before the screens refresh: well inside the 2 s promise. */
+/** How long to gather a burst of events before the screens refresh: well inside the 2 s promise. */
 const SETTLE_MS = 250;
+/** Under a steady stream of events, refresh at most this often (each open page costs the hub a few reads). */
+const MIN_REFRESH_MS = 700;
+/** Refresh anyway this often: heartbeats move "last heartbeat" without any event. */
+const PERIODIC_MS = 15_000;
 const RETRY_MS = 2000;
 
 let version = 0;
 let state: LiveState = 'connecting';
 const versionListeners = new Set<(version: number) => void>();
 const stateListeners = new Set<(state: LiveState) => void>();
-const eventListeners = new Set<(event: HubEvent) => void>();
 let source: EventSource | undefined;
 let retryTimer: ReturnType<typeof setTimeout> | undefined;
 let bumpTimer: ReturnType<typeof setTimeout> | undefined;
 let lastEventId: string | undefined;
+let lastRefreshAt = 0;
+let periodic: ReturnType<typeof setInterval> | undefined;
 
 function setState(next: LiveState): void {
   if (state === next) return;
@@ -27,11 +31,13 @@ function setState(next: LiveState): void {
 /** Every screen reloads what it shows when this number changes. */
 function bump(): void {
   if (bumpTimer !== undefined) return;
+  const wait = Math.max(SETTLE_MS, lastRefreshAt + MIN_REFRESH_MS - Date.now());
   bumpTimer = setTimeout(() => {
     bumpTimer = undefined;
+    lastRefreshAt = Date.now();
     version++;
     for (const listener of versionListeners) listener(version);
-  }, SETTLE_MS);
+  }, wait);
 }
 
 /**
@@ -41,6 +47,7 @@ function bump(): void {
  */
 export function connectLive(): void {
   clearTimeout(retryTimer);
+  periodic ??= setInterval(bump, PERIODIC_MS);
   source?.close();
   const key = currentKey();
   const url = apiUrl('/v1/events/stream', { key, lastEventId });
@@ -65,12 +72,6 @@ export function connectLive(): void {
   };
   const onEvent = (message: MessageEvent<string>) => {
     if (message.lastEventId) lastEventId = message.lastEventId;
-    try {
-      const event = JSON.parse(message.data) as HubEvent;
-      for (const listener of eventListeners) listener(event);
-    } catch {
-      // A malformed message changes nothing; the refresh below still happens.
-    }
     bump();
   };
   stream.onmessage = onEvent;
