@@ -119,6 +119,7 @@ export interface Overview {
   apis: Record<ApiStatus | 'total', number>;
   instances: { total: number; alive: number; lost: number; stopped: number; unconfirmed: number };
   services: number;
+  servicesByState: { up: number; degraded: number; down: number; idle: number };
   applications: number;
 }
 

@@ -27,9 +27,19 @@ export function Card({
 }
 
 /** A big number with its label, optionally coloured by what it counts. */
-export function Stat({ value, label, tone }: { value: number | string; label: string; tone?: string }) {
+export function Stat({
+  value,
+  label,
+  tone,
+  title,
+}: {
+  value: number | string;
+  label: string;
+  tone?: string;
+  title?: string;
+}) {
   return (
-    <div class={`stat${tone ? ` tone-${tone}` : ''}`}>
+    <div class={`stat${tone ? ` tone-${tone}` : ''}`} title={title}>
       <span class="stat-value">{value}</span>
       <span class="stat-label">{label}</span>
     </div>

@@ -27,6 +27,7 @@ export const OVERVIEW_PANELS: Array<{
 }> = [
   { id: 'apis', title: 'APIs', Panel: ApisPanel },
   { id: 'instances', title: 'Instances', Panel: InstancesPanel },
+  { id: 'services', title: 'Services', Panel: ServicesPanel },
   { id: 'hub', title: 'Hub', Panel: HubPanel },
   { id: 'events', title: 'Latest events', wide: true, Panel: LatestEventsPanel },
 ];
@@ -42,7 +43,7 @@ export function OverviewPage() {
       <h1>Overview</h1>
       <ErrorNote error={data.error} />
       {data.data && (
-        <div class="cards">
+        <div class="cards cards-overview">
           {OVERVIEW_PANELS.map(({ id, title, wide, Panel }) => (
             <Card key={id} title={title} wide={wide}>
               <Panel overview={data.data![0]} hub={data.data![1]} now={now} />
@@ -90,8 +91,34 @@ function InstancesPanel({ overview }: OverviewPanelProps) {
         </Link>
       </div>
       <p class="muted">
-        {count(overview.services)} services, {count(overview.applications)} applications
-        {instances.unconfirmed > 0 && `, ${count(instances.unconfirmed)} unconfirmed`}.
+        {count(overview.applications)} applications
+        {instances.unconfirmed > 0 && `, ${count(instances.unconfirmed)} instances unconfirmed`}.
+      </p>
+    </>
+  );
+}
+
+function ServicesPanel({ overview }: OverviewPanelProps) {
+  const { servicesByState: services } = overview;
+  return (
+    <>
+      <div class="stats">
+        <Stat value={count(services.up)} label="whole" tone="good" title="every instance alive" />
+        <Stat
+          value={count(services.degraded)}
+          label="degraded"
+          tone={services.degraded > 0 ? 'warn' : undefined}
+        />
+        <Stat
+          value={count(services.down)}
+          label="down"
+          tone={services.down > 0 ? 'bad' : undefined}
+          title="instances lost, none alive"
+        />
+      </div>
+      <p class="muted">
+        {count(overview.services)} services
+        {services.idle > 0 && `, ${count(services.idle)} with only stopped instances`}.
       </p>
     </>
   );
@@ -105,7 +132,9 @@ function HubPanel({ hub, now }: OverviewPanelProps) {
         <span class={`badge ${hub.store.healthy ? 'badge-up' : 'badge-down'}`}>
           {hub.store.healthy ? 'writing' : 'failing'}
         </span>{' '}
-        {hub.store.kind} <span class="muted">{hub.store.location}</span>
+        <span title={hub.store.location}>
+          {hub.store.kind} <span class="muted">{hub.store.location.split(/[\\/]/).pop()}</span>
+        </span>
         {hub.store.lastError && <div class="error">{hub.store.lastError}</div>}
       </dd>
       <dt>Self-preservation</dt>
@@ -122,7 +151,7 @@ function HubPanel({ hub, now }: OverviewPanelProps) {
       </dd>
       <dt>Leases</dt>
       <dd>
-        valid {duration(hub.instances.validTimeMs)}, kept {duration(hub.instances.retentionMs)} after
+        {duration(hub.instances.validTimeMs)} valid, {duration(hub.instances.retentionMs)} kept
       </dd>
       <dt>Version</dt>
       <dd>

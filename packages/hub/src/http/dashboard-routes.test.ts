@@ -42,8 +42,35 @@ describe('dashboard routes', () => {
       apis: { total: 3, UP: 1, DOWN: 1, UNKNOWN: 1 },
       instances: { total: 3, alive: 2, lost: 0, stopped: 1, unconfirmed: 0 },
       services: 2,
+      servicesByState: { up: 1, degraded: 0, down: 0, idle: 1 },
       applications: 2,
     });
+  });
+
+  it('says which services are whole, degraded or down', async () => {
+    const lossy = await startTestHub({ instances: { validTime: 1000 } });
+    try {
+      await lossy.beat([
+        { instanceId: 'x-1', service: 'x' },
+        { instanceId: 'y-1', service: 'y' },
+        { instanceId: 'z-1', service: 'z' },
+      ]);
+      // x keeps one of two alive, y keeps its only one, z goes silent.
+      const keep = async () => {
+        await lossy.beat([
+          { instanceId: 'x-2', service: 'x' },
+          { instanceId: 'y-1', service: 'y' },
+        ]);
+        return (await lossy.api('GET', '/v1/dashboard/overview')).body;
+      };
+      const body = await eventually(async () => {
+        const overview = await keep();
+        return overview.instances.lost === 2 ? overview : undefined;
+      });
+      expect(body.servicesByState).toEqual({ up: 1, degraded: 1, down: 1, idle: 0 });
+    } finally {
+      await lossy.stop();
+    }
   });
 
   it('lists APIs worst first by default, each with a 24-slot status bar from its history', async () => {

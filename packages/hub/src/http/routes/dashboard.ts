@@ -37,18 +37,28 @@ export function dashboardRoutes(hub: HubContext): Route[] {
           apis.total++;
         }
         const instances = { total: 0, alive: 0, lost: 0, stopped: 0, unconfirmed: 0 };
-        const services = new Set<string>();
+        // Per service: how many alive and lost, to say which services are whole, degraded or down.
+        const services = new Map<string, { alive: number; lost: number }>();
         const applications = new Set<string>();
         for (const record of hub.registry.all()) {
           instances.total++;
           instances[record.state]++;
           if (record.unconfirmed) instances.unconfirmed++;
-          services.add(record.service);
+          let service = services.get(record.service);
+          if (!service) services.set(record.service, (service = { alive: 0, lost: 0 }));
+          if (record.state === 'alive') service.alive++;
+          else if (record.state === 'lost') service.lost++;
           applications.add(record.message.appName ?? record.service);
         }
         return {
           status: 200,
-          body: { apis, instances, services: services.size, applications: applications.size },
+          body: {
+            apis,
+            instances,
+            services: services.size,
+            servicesByState: servicesByState(services.values()),
+            applications: applications.size,
+          },
         };
       },
     },
@@ -117,6 +127,19 @@ export function dashboardRoutes(hub: HubContext): Route[] {
       },
     },
   ];
+}
+
+/**
+ * `up`: every instance that has not said goodbye is alive; `degraded`: some alive, some lost;
+ * `down`: instances lost and none alive; `idle`: only stopped instances.
+ */
+function servicesByState(services: Iterable<{ alive: number; lost: number }>) {
+  const counts = { up: 0, degraded: 0, down: 0, idle: 0 };
+  for (const { alive, lost } of services) {
+    if (alive > 0) counts[lost > 0 ? 'degraded' : 'up']++;
+    else counts[lost > 0 ? 'down' : 'idle']++;
+  }
+  return counts;
 }
 
 function byBasepath(a: ApiView, b: ApiView): number {
