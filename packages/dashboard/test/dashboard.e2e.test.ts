@@ -290,6 +290,29 @@ describe.skipIf(!chromiumThere)('the dashboard in Chromium', () => {
       await page.context().close();
     });
 
+    it('follows the system: light, or dark', async () => {
+      const luminance = async (scheme: 'light' | 'dark') => {
+        const page = await open(`${test.url}/apis`, { colorScheme: scheme });
+        await page.locator('tr[data-basepath]').first().waitFor();
+        const [background, text] = await page.evaluate(() => {
+          const rgb = (value: string) => value.match(/\d+/g)!.slice(0, 3).map(Number);
+          return [
+            rgb(getComputedStyle(document.body).backgroundColor),
+            rgb(getComputedStyle(document.body).color),
+          ];
+        });
+        await page.context().close();
+        const l = (c: number[]) => (0.2126 * c[0]! + 0.7152 * c[1]! + 0.0722 * c[2]!) / 255;
+        return { background: l(background), text: l(text) };
+      };
+      const light = await luminance('light');
+      const dark = await luminance('dark');
+      expect(light.background).toBeGreaterThan(0.9);
+      expect(light.text).toBeLessThan(0.2);
+      expect(dark.background).toBeLessThan(0.1);
+      expect(dark.text).toBeGreaterThan(0.85);
+    });
+
     it('fits a phone screen', async () => {
       const page = await open(`${test.url}/instances`, {
         viewport: { width: 390, height: 844 },
