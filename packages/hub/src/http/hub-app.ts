@@ -13,6 +13,7 @@ import { tracesRoute } from '../otlp/traces-route.js';
 import { keyRoutes } from './routes/keys.js';
 import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
+import { metricsRoutes } from './routes/metrics.js';
 
 /** Every route of the hub's API, in one list. */
 export function hubRoutes(hub: HubContext): Route[] {
@@ -22,7 +23,12 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...observationRoutes(hub),
     tracesRoute({
       resolveBasepath: (path) => hub.apis.resolveBasepath(path),
-      ingest: (observations) => hub.apis.ingest(observations).stored,
+      ingest: (observations) => {
+        const counted = hub.apis.ingest(observations);
+        if (counted.accepted > 0) hub.metrics.observations.inc(['otlp', 'accepted'], counted.accepted);
+        if (counted.rejected > 0) hub.metrics.observations.inc(['otlp', 'rejected'], counted.rejected);
+        return counted.stored;
+      },
       maxBodyBytes: hub.config.ingest.maxBodyBytes * 4,
     }),
     ...apiReadRoutes(hub),
@@ -30,6 +36,7 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...eventRoutes(hub),
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),
+    ...metricsRoutes(hub),
   ];
 }
 
@@ -85,7 +92,20 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     return principal;
   }
 
-  async function dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Counts an answered request by its route's template (never the URL: that would be unbounded). */
+  function count(request: IncomingMessage, response: ServerResponse, seen: { route?: Route }): void {
+    hub.metrics.httpRequests.inc([
+      request.method ?? 'GET',
+      seen.route?.path ?? '(unmatched)',
+      String(response.statusCode),
+    ]);
+  }
+
+  async function dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    seen: { route?: Route },
+  ): Promise<void> {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     let path = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -96,6 +116,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     }
     const found = match(request.method ?? 'GET', path);
     if (!found) throw notFound(path);
+    seen.route = found.route;
     const principal = await authorize(request, found.route, query);
     const result: RouteResult = await found.route.handle({
       request,
@@ -116,8 +137,13 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       if (handled !== true) handled.catch((thrown: unknown) => sendError(response, thrown, hub.logger));
       return;
     }
-    dispatch(request, response).catch((thrown: unknown) =>
-      sendError(response, thrown, hub.logger, { method: request.method, url: request.url }),
+    const seen: { route?: Route } = {};
+    dispatch(request, response, seen).then(
+      () => count(request, response, seen),
+      (thrown: unknown) => {
+        sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
+        count(request, response, seen);
+      },
     );
   };
 }

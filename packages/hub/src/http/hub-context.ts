@@ -4,6 +4,7 @@ import type { HubConfig } from '../config/hub-config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ApiRegistry } from '../registry/api-registry.js';
 import type { GroupCommitter } from '../registry/group-committer.js';
+import type { HubMetrics } from '../metrics/hub-metrics.js';
 import type { InstanceRegistry } from '../registry/instance-registry.js';
 import type { Store } from '../store/store.js';
 
@@ -17,6 +18,8 @@ export interface HubContext {
   keys: KeyRing;
   events: EventBus;
   logger: Logger;
+  /** Counters and histograms for `GET /metrics`; a notifier increments `metrics.notifications`. */
+  metrics: HubMetrics;
   startedAt: number;
   version: string;
 }

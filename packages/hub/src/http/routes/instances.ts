@@ -17,8 +17,16 @@ export function instanceRoutes(hub: HubContext): Route[] {
       scope: 'ingest',
       async handle({ request }) {
         const body = await readJsonBody(request, config.ingest.maxBodyBytes);
-        const { messages, warnings } = validateHeartbeats(body, config.ingest.maxBatch);
+        let validated;
+        try {
+          validated = validateHeartbeats(body, config.ingest.maxBatch);
+        } catch (thrown) {
+          hub.metrics.heartbeats.inc(['rejected'], Array.isArray(body) ? body.length : 1);
+          throw thrown;
+        }
+        const { messages, warnings } = validated;
         await registry.ingest(messages);
+        hub.metrics.heartbeats.inc(['accepted'], messages.length);
         return {
           status: 200,
           body: { accepted: messages.length, warnings, validTime: config.instances.validTime },

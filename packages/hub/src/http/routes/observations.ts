@@ -23,6 +23,8 @@ export function observationRoutes(hub: HubContext): Route[] {
         const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
         const counted = hub.apis.ingest(validated.observations);
         const rejected = validated.rejected + counted.rejected;
+        if (counted.accepted > 0) hub.metrics.observations.inc(['api', 'accepted'], counted.accepted);
+        if (rejected > 0) hub.metrics.observations.inc(['api', 'rejected'], rejected);
         // The registry numbers its problems within the accepted list; report them by the request's index.
         const counting = counted.problems.map((problem) => ({
           ...problem,
