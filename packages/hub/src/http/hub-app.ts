@@ -1,5 +1,5 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { handleNodeRequest, HeartbeatError, type Health } from '@heartbeat/sdk';
+import { handleNodeRequest, HeartbeatError, toHeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
 import type { HubContext } from './hub-context.js';
 import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
@@ -14,10 +14,12 @@ import { keyRoutes } from './routes/keys.js';
 import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
 import { metricsRoutes } from './routes/metrics.js';
+import { badgeRoutes } from './routes/badges.js';
+import { openApiRoutes } from './routes/openapi.js';
 
 /** Every route of the hub's API, in one list. */
 export function hubRoutes(hub: HubContext): Route[] {
-  return [
+  const routes: Route[] = [
     ...instanceRoutes(hub),
     ...serviceRoutes(hub),
     ...observationRoutes(hub),
@@ -37,7 +39,10 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),
     ...metricsRoutes(hub),
+    ...badgeRoutes(hub),
+    ...openApiRoutes(hub, () => routes),
   ];
+  return routes;
 }
 
 /**
@@ -126,6 +131,13 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       principal,
     });
     if (result === 'handled') return;
+    if (hub.responseCheck && result.status !== 204) {
+      hub.responseCheck(
+        found.route,
+        result.status,
+        result.json !== undefined ? JSON.parse(result.json) : result.body,
+      );
+    }
     if (result.status === 204) sendNoContent(response);
     else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
     else sendJson(response, result.status, result.body, result.headers);
@@ -141,6 +153,10 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     dispatch(request, response, seen).then(
       () => count(request, response, seen),
       (thrown: unknown) => {
+        if (hub.responseCheck && !response.headersSent) {
+          const error = toHeartbeatError(thrown);
+          hub.responseCheck(seen.route, error.httpStatus, error.toBody());
+        }
         sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
         count(request, response, seen);
       },
