@@ -30,8 +30,10 @@ function nodeSchema(node: AnyNode): JsonSchema {
       const properties: Record<string, JsonSchema> = {};
       const required: string[] = [];
       for (const [key, child] of Object.entries(node.fields as Record<string, AnyNode>)) {
-        properties[key] = nodeSchema(child);
-        if (child.kind === 'leaf' && child.required) required.push(key);
+        const required_ = child.kind === 'leaf' && child.required;
+        // The reader takes an explicit null for "not given": the default.
+        properties[key] = required_ ? nodeSchema(child) : orNull(nodeSchema(child));
+        if (required_) required.push(key);
       }
       const schema: Record<string, unknown> = { type: 'object', properties, additionalProperties: false };
       if (required.length > 0) schema.required = required;
@@ -41,13 +43,10 @@ function nodeSchema(node: AnyNode): JsonSchema {
     case 'list':
       return { type: 'array', items: nodeSchema(node.item), description: node.doc };
     case 'values': {
-      const schema: Record<string, unknown> = {
-        type: 'array',
-        items: node.type.jsonSchema ?? {},
-        description: node.doc,
-      };
-      if (node.minItems > 0) schema.minItems = node.minItems;
-      return schema;
+      const list: Record<string, unknown> = { type: 'array', items: node.type.jsonSchema ?? {} };
+      if (node.minItems > 0) list.minItems = node.minItems;
+      // One value stands for a list of one: `failOn: errors`.
+      return { anyOf: [list, node.type.jsonSchema ?? {}], description: node.doc };
     }
     case 'map':
       return {
@@ -57,4 +56,15 @@ function nodeSchema(node: AnyNode): JsonSchema {
         description: node.doc,
       };
   }
+}
+
+/** `schema` or `null`, its description and default kept outside, where readers look for them. */
+function orNull(schema: JsonSchema): JsonSchema {
+  const { description, default: value, ...rest } = schema;
+  const type = rest.type;
+  if (type === 'null' || (Array.isArray(type) && type.includes('null'))) return schema;
+  const out: Record<string, unknown> = { anyOf: [rest, { type: 'null' }] };
+  if (description !== undefined) out.description = description;
+  if (value !== undefined) out.default = value;
+  return out;
 }

@@ -321,7 +321,11 @@ function url({
   const example = schemes.includes('https') ? 'https://host/path' : `${schemes[0] ?? 'https'}://host:port`;
   return string({
     description: `${shown} URL`,
-    jsonSchema: { format: 'uri', pattern: `^\\s*(?:${schemes.map(anyCase).join('|')})://` },
+    jsonSchema: {
+      format: 'uri',
+      pattern: `^\\s*(?:${schemes.map(anyCase).join('|')})://`,
+      ...(base ? { not: { pattern: '[?#]' } } : {}),
+    },
     refine(value): ParseOutcome<string> {
       const text = value.trim();
       const parsed = URL.canParse(text) ? new URL(text) : undefined;
