@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
-import { promtoolCheckMetrics, requirePrometheus, startPrometheus } from '../testing/prometheus.js';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promtool, promtoolCheckMetrics, requirePrometheus, startPrometheus } from '../testing/prometheus.js';
 import { Exposition } from './exposition.js';
 import { MetricRegistry } from './metric-registry.js';
 
@@ -63,6 +66,30 @@ describe('GET /metrics access', () => {
       expect((await off.api('GET', '/metrics')).status).toBe(404);
     } finally {
       await off.stop();
+    }
+  });
+});
+
+describe.skipIf(!prometheus)('docs/metrics.md', () => {
+  it('shows a scrape config and alert rules that promtool accepts', async () => {
+    const page = await readFile(new URL('../../../../docs/metrics.md', import.meta.url), 'utf8');
+    const blocks = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)].map((match) => match[1]!);
+    expect(blocks).toHaveLength(2);
+    const dir = await mkdtemp(join(tmpdir(), 'heartbeat-docs-'));
+    try {
+      await writeFile(join(dir, 'key'), 'a-key');
+      await writeFile(
+        join(dir, 'prometheus.yml'),
+        blocks[0]!.replace('/etc/prometheus/heartbeat.key', join(dir, 'key')),
+      );
+      await writeFile(join(dir, 'rules.yml'), blocks[1]!);
+      const config = await promtool(['check', 'config', join(dir, 'prometheus.yml')]);
+      expect(config.code, config.output).toBe(0);
+      const rules = await promtool(['check', 'rules', join(dir, 'rules.yml')]);
+      expect(rules.code, rules.output).toBe(0);
+      expect(rules.output).toMatch(/SUCCESS: \d+ rules found/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

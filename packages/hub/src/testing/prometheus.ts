@@ -112,13 +112,18 @@ export async function startPrometheus(options: {
 
 /** Runs `promtool check metrics` on exposition text: its exit code and what it printed. */
 export function promtoolCheckMetrics(text: string): Promise<{ code: number; output: string }> {
+  return promtool(['check', 'metrics'], text);
+}
+
+/** Runs promtool with `args` (and `input` on stdin): its exit code and what it printed. */
+export function promtool(args: string[], input = ''): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(PROMTOOL_BIN, ['check', 'metrics'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(PROMTOOL_BIN, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
     child.once('exit', (code) => resolve({ code: code ?? -1, output }));
-    child.stdin.end(text);
+    child.stdin.end(input);
   });
 }
