@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLoopbackServer } from '../../../sdk/src/testing/services.js';
 import { eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -68,6 +69,47 @@ describe('GET /metrics access', () => {
       await off.stop();
     }
   });
+});
+
+describe('Pulse in the metrics', () => {
+  it('counts real probes, their latency, and their outcomes as observations via pulse', async () => {
+    const target = await startLoopbackServer((socket) => socket.end());
+    const hub = await startTestHub(
+      {},
+      {
+        yaml: [
+          'apis:',
+          '  - basepath: /probed/v1',
+          '    pulse:',
+          `      url: tcp://127.0.0.1:${target.port}`,
+          '      interval: 1s',
+          '      timeout: 500ms',
+        ].join('\n'),
+      },
+    );
+    try {
+      const text = await eventually(
+        async () => {
+          const body = (await hub.api('GET', '/metrics')).text;
+          return /heartbeat_pulse_probes_total\{basepath="\/probed\/v1",outcome="ok"\} [2-9]/.test(body) &&
+            /heartbeat_ingest_observations_total\{via="pulse",outcome="accepted"\} [1-9]/.test(body)
+            ? body
+            : undefined;
+        },
+        { timeoutMs: 15_000, everyMs: 200 },
+      );
+      const count = Number(
+        /heartbeat_pulse_probe_duration_seconds_count\{basepath="\/probed\/v1"\} (\d+)/.exec(text)?.[1],
+      );
+      expect(count).toBeGreaterThanOrEqual(2);
+      expect(text).toContain(
+        'heartbeat_pulse_probe_duration_seconds_bucket{basepath="/probed/v1",le="+Inf"}',
+      );
+    } finally {
+      await hub.stop();
+      await target.close();
+    }
+  }, 30_000);
 });
 
 describe.skipIf(!prometheus)('docs/metrics.md', () => {
