@@ -99,10 +99,8 @@ function operationOf(route: Route, components: Map<string, JsonSchema>): Json {
       in: 'path',
       required: true,
       description:
-        (declared?.description ?? name) +
-        (rest ? ' (it takes the rest of the path, slashes included: write it unescaped)' : ''),
+        (declared?.description ?? name) + (rest ? ' (the rest of the path, its slashes included)' : ''),
       schema: schemaOf(declared?.schema ?? { type: 'string' }, components),
-      ...(rest ? { allowReserved: true } : {}),
     });
   }
   for (const param of doc.query ?? []) {

@@ -30,8 +30,8 @@ const DAYS = queryParam.integer(
 );
 /** The `*basepath` path parameter of `/v1/apis/…` routes. */
 export const BASEPATH_PARAM = {
-  schema: BASEPATH,
-  description: 'the API: `/v1/apis/orders/v1` is the API `/orders/v1`',
+  schema: s.string({ pattern: /^\/?[A-Za-z0-9._~/-]*$/, maxLength: BASEPATH_MAX_LENGTH }),
+  description: "the API's basepath without its first slash: `/v1/apis/orders/v1` is the API `/orders/v1`",
 };
 
 /** Reading API status: seed 001's `/v1/heartbeats`, and the fuller `/v1/apis`. */

@@ -82,8 +82,9 @@ export function badgeRoutes(hub: HubContext): Route[] {
         tags: ['badges'],
         params: {
           basepath: {
-            schema: s.string({ pattern: /^\/[A-Za-z0-9._~/-]*\.svg$/ }),
-            description: 'the basepath, its slashes included, then `.svg`',
+            schema: s.string({ pattern: /^\/?[A-Za-z0-9._~/-]*\.svg$/ }),
+            description:
+              'the basepath without its first slash, then `.svg`: `orders/v1.svg` for `/orders/v1`',
           },
         },
         query: [PERIOD, LABEL],
