@@ -2,6 +2,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { handleNodeRequest, HeartbeatError, toHeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
 import type { HubContext } from './hub-context.js';
+import { RECEIVED_JSON } from './request-body.js';
 import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
 import { apiAdminRoutes } from './routes/api-admin.js';
@@ -131,11 +132,12 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       principal,
     });
     if (result === 'handled') return;
-    if (hub.responseCheck && result.status !== 204) {
+    if (hub.responseCheck) {
       hub.responseCheck(
         found.route,
         result.status,
-        result.json !== undefined ? JSON.parse(result.json) : result.body,
+        result.json !== undefined ? (JSON.parse(result.json) as unknown) : result.body,
+        (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON],
       );
     }
     if (result.status === 204) sendNoContent(response);
@@ -155,7 +157,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       (thrown: unknown) => {
         if (hub.responseCheck && !response.headersSent) {
           const error = toHeartbeatError(thrown);
-          hub.responseCheck(seen.route, error.httpStatus, error.toBody());
+          hub.responseCheck(seen.route, error.httpStatus, error.toBody(), undefined);
         }
         sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
         count(request, response, seen);

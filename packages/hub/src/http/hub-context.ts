@@ -25,7 +25,7 @@ export interface HubContext {
    * Tests only (`startTestHub` sets it): sees every JSON answer the API sends, with the route that
    * sent it (none when no route matched), to check it against the route's documented schema.
    */
-  responseCheck?: (route: Route | undefined, status: number, body: unknown) => void;
+  responseCheck?: (route: Route | undefined, status: number, body: unknown, received: unknown) => void;
   startedAt: number;
   version: string;
 }

@@ -129,18 +129,34 @@ describe('GET /v1/openapi.json', () => {
 });
 
 describe('the response check every test hub runs', () => {
-  it('catches an answer its route does not document', async () => {
+  it('catches an answer its route does not document, and an accepted body its schema refuses', async () => {
     const hub = await startTestHub();
     const check = hub.hub.context.responseCheck!;
     const route = hubRoutes(hub.hub.context).find((r) => r.path === '/v1/hub')!;
-    check(route, 200, { version: '1' });
-    check(route, 201, {});
-    check(route, 404, { error: { code: 'NOT_FOUND', message: 'x' } });
-    check(route, 404, { message: 'not the error shape' });
-    expect(hub.undocumented).toHaveLength(3);
+    check(route, 200, { version: '1' }, undefined);
+    check(route, 201, {}, undefined);
+    check(route, 404, { error: { code: 'NOT_FOUND', message: 'x' } }, undefined);
+    check(route, 404, { message: 'not the error shape' }, undefined);
+    const routes = hubRoutes(hub.hub.context);
+    const createKey = routes.find((r) => r.path === '/v1/keys' && r.method === 'POST')!;
+    const revokeKey = routes.find((r) => r.path === '/v1/keys/:id')!;
+    check(revokeKey, 204, undefined, undefined);
+    const created = {
+      id: 'k1',
+      name: 'x',
+      scopes: ['read'],
+      createdAt: new Date().toISOString(),
+      revokedAt: null,
+      key: 'hb_k1_secret',
+      warnings: [],
+    };
+    check(createKey, 201, created, { name: 'x', scopes: ['read'] });
+    check(createKey, 201, created, { name: 'x', scopes: 5 });
+    expect(hub.undocumented).toHaveLength(4);
     expect(hub.undocumented[0]).toContain('does not match its documented schema');
     expect(hub.undocumented[1]).toContain('which it does not document');
     expect(hub.undocumented[2]).toContain('not the error shape');
+    expect(hub.undocumented[3]).toContain('accepted (201) a body its documented schema refuses');
     await expect(hub.stop()).rejects.toThrow(/outside its OpenAPI document/);
   });
 });

@@ -72,8 +72,8 @@ export async function startTestHub(
   const hub = await startHub({ config, logger, configSource, onBootstrapKey: () => {} });
   // Every answer of every test is checked against the OpenAPI document's schema for it.
   const undocumented: string[] = [];
-  hub.context.responseCheck = (route, status, body) => {
-    const problem = checkResponse(route, status, body);
+  hub.context.responseCheck = (route, status, body, received) => {
+    const problem = checkResponse(route, status, body, received);
     if (problem !== undefined && undocumented.length < 20) undocumented.push(problem);
   };
   await hub.ready;
