@@ -15,12 +15,12 @@ export async function renderMetrics(hub: HubContext): Promise<string> {
   out.family('heartbeat_store_healthy', 'gauge', '1 while writes to the store succeed, else 0.');
   out.sample('heartbeat_store_healthy', [], [], hub.committer.healthy ? 1 : 0);
 
-  writeApis(out, hub);
+  const basepaths = writeApis(out, hub);
   writeInstances(out, hub);
 
   const metrics = hub.metrics;
   // A removed API's probe series go with it.
-  const live = (values: readonly string[]) => hub.apis.view(values[0] ?? '') !== undefined;
+  const live = (values: readonly string[]) => basepaths.has(values[0] ?? '');
   metrics.probes.retain(live);
   metrics.probeDuration.retain(live);
   metrics.registry.write(out);
@@ -28,7 +28,8 @@ export async function renderMetrics(hub: HubContext): Promise<string> {
   return out.text();
 }
 
-function writeApis(out: Exposition, hub: HubContext): void {
+/** Writes the API families; returns the basepaths it wrote. */
+function writeApis(out: Exposition, hub: HubContext): Set<string> {
   const views = hub.apis.views();
   const byStatus = { UP: 0, DOWN: 0, UNKNOWN: 0 };
   for (const view of views) byStatus[view.status]++;
@@ -37,6 +38,7 @@ function writeApis(out: Exposition, hub: HubContext): void {
 
   // Label texts are built once per API and reused by each of its series.
   const labels = views.map((view) => `{basepath="${escapeLabelValue(view.definition.basepath)}"`);
+  const closed = labels.map((label) => `${label}}`);
   out.family(
     'heartbeat_api_status',
     'gauge',
@@ -56,15 +58,13 @@ function writeApis(out: Exposition, hub: HubContext): void {
     "Share of successful requests in the API's sliding window (absent while it has no samples).",
   );
   views.forEach((view, i) => {
-    if (view.ratio !== null) out.sampleWithLabels('heartbeat_api_success_ratio', `${labels[i]}}`, view.ratio);
+    if (view.ratio !== null) out.sampleWithLabels('heartbeat_api_success_ratio', closed[i]!, view.ratio);
   });
   out.family('heartbeat_api_samples', 'gauge', "Requests counted in the API's sliding window.");
-  views.forEach((view, i) =>
-    out.sampleWithLabels('heartbeat_api_samples', `${labels[i]}}`, view.window.total),
-  );
+  views.forEach((view, i) => out.sampleWithLabels('heartbeat_api_samples', closed[i]!, view.window.total));
   out.family('heartbeat_api_failures', 'gauge', "Failed requests in the API's sliding window.");
   views.forEach((view, i) =>
-    out.sampleWithLabels('heartbeat_api_failures', `${labels[i]}}`, view.window.failures),
+    out.sampleWithLabels('heartbeat_api_failures', closed[i]!, view.window.failures),
   );
   out.family(
     'heartbeat_api_latency_p95_seconds',
@@ -73,7 +73,7 @@ function writeApis(out: Exposition, hub: HubContext): void {
   );
   views.forEach((view, i) => {
     if (view.window.p95Ms !== null)
-      out.sampleWithLabels('heartbeat_api_latency_p95_seconds', `${labels[i]}}`, view.window.p95Ms / 1000);
+      out.sampleWithLabels('heartbeat_api_latency_p95_seconds', closed[i]!, view.window.p95Ms / 1000);
   });
   out.family(
     'heartbeat_api_status_since_seconds',
@@ -81,8 +81,9 @@ function writeApis(out: Exposition, hub: HubContext): void {
     'When the API took its current status, Unix time in seconds.',
   );
   views.forEach((view, i) =>
-    out.sampleWithLabels('heartbeat_api_status_since_seconds', `${labels[i]}}`, view.since / 1000),
+    out.sampleWithLabels('heartbeat_api_status_since_seconds', closed[i]!, view.since / 1000),
   );
+  return new Set(views.map((view) => view.definition.basepath));
 }
 
 function writeInstances(out: Exposition, hub: HubContext): void {
