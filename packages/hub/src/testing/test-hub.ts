@@ -73,7 +73,13 @@ export async function startTestHub(
   // Every answer of every test is checked against the OpenAPI document's schema for it.
   const undocumented: string[] = [];
   hub.context.responseCheck = (route, status, body, received) => {
-    const problem = checkResponse(route, status, body, received);
+    let problem: string | undefined;
+    try {
+      problem = checkResponse(route, status, body, received);
+    } catch (thrown) {
+      // A schema that does not compile: reported like a mismatch, never a crashed request.
+      problem = `${route?.method ?? ''} ${route?.path ?? '(no route)'}: its schema fails: ${String(thrown)}`;
+    }
     if (problem !== undefined && undocumented.length < 20) undocumented.push(problem);
   };
   await hub.ready;
