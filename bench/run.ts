@@ -14,6 +14,7 @@ const SCENARIOS: readonly Scenario[] = [
   ...(await import('./hub-scenarios.js')).HUB_SCENARIOS,
   (await import('./pulse.js')).pulse,
   (await import('./dashboard.js')).dashboard,
+  (await import('./metrics-scrape.js')).metricsScrape,
 ];
 
 // bench/dist/run.js → bench/results

@@ -13,6 +13,7 @@ import { createHubListener } from './http/hub-app.js';
 import type { HubContext } from './http/hub-context.js';
 import type { Observation } from './domain/api.js';
 import { createPulseSchedulerInWorker } from './pulse/scheduler-in-worker.js';
+import { createHubMetrics } from './metrics/hub-metrics.js';
 import { createApiRegistry } from './registry/api-registry.js';
 import type { ProbeResultRecord } from './store/store.js';
 import { createGroupCommitter } from './registry/group-committer.js';
@@ -72,6 +73,7 @@ export async function startHub({
   const startedAt = Date.now();
   const store = openStore(config.store, config.data);
   const events = createEventBus();
+  const metrics = createHubMetrics();
   const committer = createGroupCommitter({ store, logger, onCommitted: (stored) => events.publish(stored) });
   const registry = createInstanceRegistry({
     store,
@@ -89,6 +91,8 @@ export async function startHub({
   const pulse = createPulseSchedulerInWorker({
     logger,
     onResult(basepath, outcome, startedAt) {
+      metrics.probes.inc([basepath, outcome.ok ? 'ok' : 'failed']);
+      metrics.probeDuration.observe([basepath], outcome.durationMs / 1000);
       const failedExpectation = !outcome.ok && outcome.error === undefined;
       pulseObservations.push({
         basepath,
@@ -117,7 +121,10 @@ export async function startHub({
     const results = probeResults;
     pulseObservations = [];
     probeResults = [];
-    apis.ingest(observations).stored.catch(() => {});
+    const ingested = apis.ingest(observations);
+    metrics.observations.inc(['pulse', 'accepted'], ingested.accepted);
+    if (ingested.rejected > 0) metrics.observations.inc(['pulse', 'rejected'], ingested.rejected);
+    ingested.stored.catch(() => {});
     committer.submit({ probeResults: results }).catch(() => {});
   }, 100);
   pulseFlush.unref();
@@ -138,6 +145,7 @@ export async function startHub({
     keys,
     events,
     logger,
+    metrics,
     startedAt,
     version: HUB_VERSION,
   };
@@ -256,6 +264,7 @@ export async function startHub({
     config.apis = next.apis;
     config.autoRegister = next.autoRegister;
     config.apiHistory = next.apiHistory;
+    config.badges = next.badges;
     config.auth.publicRead = next.auth.publicRead;
     Object.assign(config.instances.selfPreservation, next.instances.selfPreservation);
     config.log.level = next.log.level;
@@ -308,6 +317,7 @@ export async function startHub({
       );
     committer.close();
     loop.close();
+    metrics.close();
     await store.close();
     logger.info({}, 'hub stopped');
   }

@@ -88,6 +88,7 @@ const fail = <T>(problem: string): ParseOutcome<T> => ({ ok: false, problem });
 function basepath(): ValueType<string> {
   return types.string({
     description: 'basepath',
+    jsonSchema: { pattern: BASEPATH_PATTERN.source, maxLength: BASEPATH_MAX_LENGTH },
     refine(value) {
       if (value.length > BASEPATH_MAX_LENGTH) {
         return fail(`is longer than ${BASEPATH_MAX_LENGTH} characters (${value.length})`);
@@ -109,6 +110,9 @@ function failOnEntry(): ValueType<FailOnEntry> {
   const status = types.statusRange();
   return {
     description: 'status code, class, range or errors',
+    jsonSchema: {
+      anyOf: [status.jsonSchema ?? {}, { type: 'string', pattern: '^\\s*[eE][rR][rR][oO][rR][sS]\\s*$' }],
+    },
     parse(raw) {
       const text = String(raw).trim().toLowerCase();
       if (typeof raw === 'string' && text === ERRORS_WORD) return ok(ERRORS_WORD);

@@ -107,7 +107,7 @@ describe('readFileLayer', () => {
       'hub.yaml:4:3 instances.valid_time | unknown key; did you mean "validTime"?',
       'hub.yaml:5:1 port | unknown key; did you mean "server.port"?',
       'hub.yaml:6:1 retention | unknown key; did you mean "instances.retention" or "events.retention" or "apiHistory.retention"?',
-      'hub.yaml:7:1 colour | unknown key; at the top level the keys are server, data, store, instances, events, auth, ingest, log, autoRegister, apiHistory, apis',
+      'hub.yaml:7:1 colour | unknown key; at the top level the keys are server, data, store, instances, events, auth, ingest, log, autoRegister, apiHistory, metrics, badges, apis',
     ]);
     expect(read('log:', '  colour: true').problems).toEqual([
       'hub.yaml:2:3 log.colour | unknown key; under log the keys are level, format',

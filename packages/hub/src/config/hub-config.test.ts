@@ -19,6 +19,8 @@ describe('DEFAULT_HUB_CONFIG', () => {
       log: { level: 'info', format: 'json' },
       autoRegister: true,
       apiHistory: { minuteRetention: 86_400_000, retention: 2_592_000_000 },
+      metrics: { enabled: true },
+      badges: { maxAge: 60_000 },
       apis: [],
     });
   });

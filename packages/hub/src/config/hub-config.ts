@@ -42,6 +42,10 @@ export interface HubConfig {
   autoRegister: boolean;
   /** How long API status history is kept: per minute, then per hour. */
   apiHistory: { minuteRetention: number; retention: number };
+  /** `GET /metrics` for Prometheus (docs/metrics.md). */
+  metrics: { enabled: boolean };
+  /** Status badges, `GET /v1/badges/{basepath}.svg`: how long a client or CDN may keep one. */
+  badges: { maxAge: number };
   /** The APIs declared in the file (`apis:`); YAML only. */
   apis: ApiConfig[];
 }
@@ -214,6 +218,18 @@ export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section({
     },
     { check: checkApiHistory },
   ),
+  metrics: section({
+    enabled: field(types.boolean(), {
+      default: true,
+      doc: 'serve Prometheus metrics at `GET /metrics` (a `read` route: open only when `auth.publicRead` is on)',
+    }),
+  }),
+  badges: section({
+    maxAge: field(types.duration({ min: '0s' }), {
+      default: 60_000,
+      doc: 'how long a status badge may be cached (`Cache-Control: max-age`); badges also carry an ETag',
+    }),
+  }),
   apis: APIS_SCHEMA,
 });
 

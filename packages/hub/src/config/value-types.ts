@@ -25,7 +25,20 @@ export interface ValueType<T> {
    * than "use the default" as for every other type: `equals: null` in a JSON condition.
    */
   readonly acceptsNull?: boolean;
+  /**
+   * What the value may be in JSON, as JSON Schema (2020-12), for the OpenAPI document of routes
+   * that take configuration as JSON (`POST /v1/apis`). It admits every form `parse` accepts in
+   * JSON; `parse` may still refuse a value within it (a string of digits below the minimum).
+   */
+  readonly jsonSchema?: Readonly<Record<string, unknown>>;
 }
+
+const INTEGER_STRING = { type: 'string', pattern: '^\\s*[-+]?\\d+\\s*$' } as const;
+const DECIMAL_STRING = { type: 'string', pattern: '^\\s*[-+]?(?:\\d+(?:\\.\\d*)?|\\.\\d+)\\s*$' } as const;
+const bounds = (min?: number, max?: number) => ({
+  ...(min === undefined ? {} : { minimum: min }),
+  ...(max === undefined ? {} : { maximum: max }),
+});
 
 const ok = <T>(value: T): ParseOutcome<T> => ({ ok: true, value });
 const fail = <T>(problem: string): ParseOutcome<T> => ({ ok: false, problem });
@@ -47,6 +60,7 @@ function toInteger(raw: RawValue): number | undefined {
 function port(): ValueType<number> {
   return {
     description: 'port',
+    jsonSchema: { anyOf: [{ type: 'integer', minimum: 0, maximum: 65_535 }, INTEGER_STRING] },
     parse(raw) {
       const value = toInteger(raw);
       if (value === undefined || value < 0 || value > 65_535) {
@@ -70,6 +84,7 @@ function integer({ min, max }: { min?: number; max?: number } = {}): ValueType<n
           : 'integer';
   return {
     description,
+    jsonSchema: { anyOf: [{ type: 'integer', ...bounds(min, max) }, INTEGER_STRING] },
     parse(raw) {
       const value = toInteger(raw);
       if (value === undefined) return fail('is not a whole number');
@@ -86,6 +101,12 @@ function ratio(): ValueType<number> {
   const problem = 'is not a ratio; write a number from 0 to 1 like 0.5, or a percentage like 50%';
   return {
     description: 'ratio 0–1',
+    jsonSchema: {
+      anyOf: [
+        { type: 'number', minimum: 0, maximum: 1 },
+        { type: 'string', pattern: '^\\s*(?:\\d+(?:\\.\\d*)?|\\.\\d+)\\s*%?\\s*$' },
+      ],
+    },
     parse(raw) {
       let value: number | undefined;
       if (typeof raw === 'number') value = raw;
@@ -121,6 +142,17 @@ function duration({ min }: { min?: Duration } = {}): ValueType<number> {
   const minimum = min === undefined ? undefined : parseDuration(min);
   return {
     description: minimum === undefined ? 'duration' : `duration ≥ ${formatExactDuration(minimum)}`,
+    jsonSchema: {
+      anyOf: [
+        { type: 'number', ...bounds(minimum) },
+        {
+          type: 'string',
+          pattern: '^\\s*\\d+(?:\\.\\d+)?\\s*(?:ms|s|m|h|d)?\\s*$',
+          examples: ['500ms', '30s', '5m'],
+        },
+      ],
+      description: 'milliseconds, or a duration such as 500ms, 30s, 5m, 1h, 1d',
+    },
     parse(raw) {
       if (typeof raw === 'boolean') return fail('is not a duration; write it like 500ms, 30s, 5m, 1h or 1d');
       let value: number;
@@ -155,6 +187,12 @@ export function formatByteSize(bytes: number): string {
 function byteSize({ min }: { min?: number } = {}): ValueType<number> {
   return {
     description: min === undefined ? 'size' : `size ≥ ${formatByteSize(min)}`,
+    jsonSchema: {
+      anyOf: [
+        { type: 'integer', ...bounds(min) },
+        { type: 'string', pattern: '^\\s*\\d+\\s*(?:[bB]|[kK][bB]|[mM][bB]|[gG][bB])?\\s*$' },
+      ],
+    },
     parse(raw) {
       let value: number | undefined;
       if (typeof raw === 'number') value = Number.isSafeInteger(raw) && raw >= 0 ? raw : undefined;
@@ -177,6 +215,16 @@ const FALSE_TEXT = new Set(['false', 'no', '0']);
 function boolean(): ValueType<boolean> {
   return {
     description: 'boolean',
+    jsonSchema: {
+      anyOf: [
+        { type: 'boolean' },
+        {
+          type: 'string',
+          pattern: '^\\s*(?:[tT][rR][uU][eE]|[fF][aA][lL][sS][eE]|[yY][eE][sS]|[nN][oO]|1|0)\\s*$',
+        },
+        { enum: [0, 1] },
+      ],
+    },
     parse(raw) {
       if (typeof raw === 'boolean') return ok(raw);
       const text = String(raw).trim().toLowerCase();
@@ -195,6 +243,8 @@ export interface StringTypeOptions {
   refine?: (value: string) => ParseOutcome<string>;
   /** Replaces `string` in the docs. */
   description?: string;
+  /** More JSON Schema keywords for what `refine` demands: `pattern`, `maxLength`, `format`. */
+  jsonSchema?: Readonly<Record<string, unknown>>;
 }
 
 /**
@@ -205,9 +255,11 @@ function string({
   nonEmpty = false,
   refine,
   description = 'string',
+  jsonSchema,
 }: StringTypeOptions = {}): ValueType<string> {
   return {
     description,
+    jsonSchema: { type: 'string', ...(nonEmpty ? { pattern: '\\S' } : {}), ...jsonSchema },
     parse(raw) {
       if (typeof raw !== 'string') return fail(`is not text; put it in quotes: "${String(raw)}"`);
       if (nonEmpty && raw.trim() === '')
@@ -223,6 +275,11 @@ function oneOf<const V extends string>(values: readonly V[]): ValueType<V> {
   const list = values.join(', ');
   return {
     description: `one of ${list}`,
+    jsonSchema: {
+      type: 'string',
+      examples: [...values],
+      pattern: `^\\s*(?:${values.map(anyCase).join('|')})\\s*$`,
+    },
     parse(raw) {
       const text = String(raw).trim().toLowerCase();
       const match = values.find((value) => value.toLowerCase() === text);
@@ -238,6 +295,7 @@ function oneOf<const V extends string>(values: readonly V[]): ValueType<V> {
 function number(): ValueType<number> {
   return {
     description: 'number',
+    jsonSchema: { anyOf: [{ type: 'number' }, DECIMAL_STRING] },
     parse(raw) {
       const value =
         typeof raw === 'number'
@@ -263,6 +321,11 @@ function url({
   const example = schemes.includes('https') ? 'https://host/path' : `${schemes[0] ?? 'https'}://host:port`;
   return string({
     description: `${shown} URL`,
+    jsonSchema: {
+      format: 'uri',
+      pattern: `^\\s*(?:${schemes.map(anyCase).join('|')})://`,
+      ...(base ? { not: { pattern: '[?#]' } } : {}),
+    },
     refine(value): ParseOutcome<string> {
       const text = value.trim();
       const parsed = URL.canParse(text) ? new URL(text) : undefined;
@@ -298,6 +361,7 @@ function regex(): ValueType<string> {
 function jsonScalar(): ValueType<string | number | boolean> {
   return {
     description: 'string, number, boolean or null',
+    jsonSchema: { type: ['string', 'number', 'boolean', 'null'] },
     parse: (raw) => ok(raw),
     format: (value) => JSON.stringify(value),
     acceptsNull: true,
@@ -321,6 +385,16 @@ function statusRange(): ValueType<StatusRange> {
   const problem = 'is not a status code, class or range; write it like 200, 5xx or "500-504" (codes 100–599)';
   return {
     description: 'status code, class or range',
+    jsonSchema: {
+      anyOf: [
+        { type: 'integer', minimum: 100, maximum: 599 },
+        {
+          type: 'string',
+          pattern: '^\\s*(?:[1-5][xX][xX]|\\d{3}|\\d{3}\\s*-\\s*\\d{3})\\s*$',
+          examples: ['5xx', '429', '500-504'],
+        },
+      ],
+    },
     parse(raw) {
       const match = typeof raw === 'boolean' ? null : STATUS_TEXT.exec(String(raw).trim());
       if (match === null) return fail(problem);
@@ -362,3 +436,14 @@ export const types = {
   jsonScalar,
   statusRange,
 } as const;
+
+/** `up` → `[Uu][Pp]`: JSON Schema patterns take no flags. */
+function anyCase(value: string): string {
+  return [...value]
+    .map((char) => {
+      const lower = char.toLowerCase();
+      const upper = char.toUpperCase();
+      return lower === upper ? char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : `[${upper}${lower}]`;
+    })
+    .join('');
+}

@@ -24,6 +24,7 @@ export const RELOADABLE_PATHS = [
   'log.level',
   'instances.selfPreservation.*',
   'apiHistory.*',
+  'badges.*',
 ] as const;
 
 /** Whether a change to this setting takes effect without a restart. */

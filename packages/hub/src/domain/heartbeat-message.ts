@@ -16,7 +16,8 @@ import {
 /** Instance ids appear in URLs (`DELETE /v1/instances/{id}`): URL-safe characters only. */
 export const INSTANCE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._~:@-]{0,127}$/;
 
-const MESSAGE_FIELDS = new Set([
+/** The fields of a heartbeat message (SPEC.md §4); any other is ignored with a warning. */
+export const MESSAGE_FIELDS: ReadonlySet<string> = new Set([
   'instanceId',
   'service',
   'appName',
@@ -35,9 +36,34 @@ const MESSAGE_FIELDS = new Set([
   'checks',
   'basepaths',
 ]);
-const PLUGIN_FIELDS = new Set(['name', 'version', 'extInfo']);
-const CHECK_FIELDS = new Set(['name', 'status', 'message']);
-const MAX_EPOCH_MS = 8_640_000_000_000_000;
+export const PLUGIN_FIELDS: ReadonlySet<string> = new Set(['name', 'version', 'extInfo']);
+export const CHECK_FIELDS: ReadonlySet<string> = new Set(['name', 'status', 'message']);
+
+/**
+ * Every limit a heartbeat message is held to, in one place: the validator below and the message's
+ * JSON Schema (http/schema/ingest-schemas.ts, in the OpenAPI document) both read them.
+ */
+export const HEARTBEAT_LIMITS = {
+  idLength: 128,
+  serviceLength: 128,
+  textLength: 256,
+  ips: 32,
+  ipLength: 64,
+  processIdMax: 2 ** 32,
+  /** The largest time a JavaScript Date holds. */
+  maxEpochMs: 8_640_000_000_000_000,
+  intervalMin: 1000,
+  intervalMax: 86_400_000,
+  plugins: 256,
+  pluginNameLength: 128,
+  pluginVersionLength: 64,
+  checks: 256,
+  checkNameLength: 128,
+  /** A longer check message is cut to this, with a warning, rather than refused. */
+  checkMessageLength: 1024,
+  basepaths: 256,
+} as const;
+const L = HEARTBEAT_LIMITS;
 
 export interface ValidatedHeartbeats {
   messages: HeartbeatMessage[];
@@ -85,30 +111,36 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
     return undefined;
   }
   const before = problems.problems.length;
-  const instanceId = checkText(problems, field('instanceId'), value.instanceId, 128, { required: true });
+  const instanceId = checkText(problems, field('instanceId'), value.instanceId, L.idLength, {
+    required: true,
+  });
   if (instanceId !== undefined && !INSTANCE_ID_PATTERN.test(instanceId)) {
     problems.add(
       field('instanceId'),
       'must start with a letter or digit and use only letters, digits and . _ ~ : @ -',
     );
   }
-  const service = checkText(problems, field('service'), value.service, 128, { required: true });
+  const service = checkText(problems, field('service'), value.service, L.serviceLength, {
+    required: true,
+  });
   const message: HeartbeatMessage = { instanceId: instanceId ?? '', service: service ?? '' };
   for (const key of ['appName', 'appType', 'artifact', 'hostName', 'version'] as const) {
-    const text = checkText(problems, field(key), value[key], 256);
+    const text = checkText(problems, field(key), value[key], L.textLength);
     if (text !== undefined) message[key] = text;
   }
-  const ip = checkArray(problems, field('ip'), value.ip, 32, (entry, f) => checkText(problems, f, entry, 64));
+  const ip = checkArray(problems, field('ip'), value.ip, L.ips, (entry, f) =>
+    checkText(problems, f, entry, L.ipLength),
+  );
   if (ip) message.ip = ip;
-  const processId = checkInteger(problems, field('processId'), value.processId, 0, 2 ** 32);
+  const processId = checkInteger(problems, field('processId'), value.processId, 0, L.processIdMax);
   if (processId !== undefined) message.processId = processId;
   for (const key of ['heartbeatTime', 'lastHeartbeatTime'] as const) {
-    const time = checkInteger(problems, field(key), value[key], 0, MAX_EPOCH_MS);
+    const time = checkInteger(problems, field(key), value[key], 0, L.maxEpochMs);
     if (time !== undefined) message[key] = time;
   }
-  const interval = checkInteger(problems, field('interval'), value.interval, 1000, 86_400_000);
+  const interval = checkInteger(problems, field('interval'), value.interval, L.intervalMin, L.intervalMax);
   if (interval !== undefined) message.interval = interval;
-  const plugins = checkArray(problems, field('plugins'), value.plugins, 256, (entry, f) =>
+  const plugins = checkArray(problems, field('plugins'), value.plugins, L.plugins, (entry, f) =>
     checkPlugin(problems, f, entry),
   );
   if (plugins) message.plugins = plugins;
@@ -116,11 +148,11 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
   if (extInfo) message.extInfo = extInfo;
   const status = checkEnum(problems, field('status'), value.status, CHECK_STATUSES);
   if (status) message.status = status;
-  const checks = checkArray(problems, field('checks'), value.checks, 256, (entry, f) =>
+  const checks = checkArray(problems, field('checks'), value.checks, L.checks, (entry, f) =>
     checkReportedCheck(problems, f, entry),
   );
   if (checks) message.checks = checks;
-  const basepaths = checkArray(problems, field('basepaths'), value.basepaths, 256, (entry, f) =>
+  const basepaths = checkArray(problems, field('basepaths'), value.basepaths, L.basepaths, (entry, f) =>
     checkBasepath(problems, f, entry),
   );
   if (basepaths) message.basepaths = [...new Set(basepaths)];
@@ -133,10 +165,10 @@ function checkPlugin(problems: ProblemList, at: string, value: unknown): PluginI
     problems.add(at, `must be a plugin object {name, version, extInfo}, not ${typeName(value)}`);
     return undefined;
   }
-  const name = checkText(problems, `${at}.name`, value.name, 128, { required: true });
+  const name = checkText(problems, `${at}.name`, value.name, L.pluginNameLength, { required: true });
   if (name === undefined) return undefined;
   const plugin: PluginInfo = { name };
-  const version = checkText(problems, `${at}.version`, value.version, 64);
+  const version = checkText(problems, `${at}.version`, value.version, L.pluginVersionLength);
   if (version !== undefined) plugin.version = version;
   const extInfo = checkStringMap(problems, `${at}.extInfo`, value.extInfo);
   if (extInfo) plugin.extInfo = extInfo;
@@ -149,16 +181,16 @@ function checkReportedCheck(problems: ProblemList, at: string, value: unknown): 
     problems.add(at, `must be a check object {name, status, message}, not ${typeName(value)}`);
     return undefined;
   }
-  const name = checkText(problems, `${at}.name`, value.name, 128, { required: true });
+  const name = checkText(problems, `${at}.name`, value.name, L.checkNameLength, { required: true });
   const status = checkEnum(problems, `${at}.status`, value.status, CHECK_STATUSES);
   if (status === undefined && value.status === undefined) problems.add(`${at}.status`, 'is required');
   // A long message (a stack trace, say) is cut rather than refused: the beat itself matters more.
   const raw =
-    typeof value.message === 'string' && value.message.length > 1024
-      ? value.message.slice(0, 1024)
+    typeof value.message === 'string' && value.message.length > L.checkMessageLength
+      ? value.message.slice(0, L.checkMessageLength)
       : value.message;
-  if (raw !== value.message) problems.warn(`${at}.message: cut to 1024 characters`);
-  const message = checkText(problems, `${at}.message`, raw, 1024);
+  if (raw !== value.message) problems.warn(`${at}.message: cut to ${L.checkMessageLength} characters`);
+  const message = checkText(problems, `${at}.message`, raw, L.checkMessageLength);
   warnUnknownFields(problems, at, value, CHECK_FIELDS);
   if (name === undefined || status === undefined) return undefined;
   return message === undefined ? { name, status } : { name, status, message };

@@ -21,9 +21,32 @@ export interface ValidatedObservations {
   warnings: string[];
 }
 
-const KNOWN = new Set(['basepath', 'statusCode', 'error', 'durationMs', 'timestamp', 'source']);
-const MAX_FUTURE_MS = 60_000;
-const MAX_DURATION_MS = 86_400_000;
+/** The fields of an observation (SPEC.md §5); any other is ignored with a warning. */
+export const OBSERVATION_FIELDS: ReadonlySet<string> = new Set([
+  'basepath',
+  'statusCode',
+  'error',
+  'durationMs',
+  'timestamp',
+  'source',
+]);
+const KNOWN = OBSERVATION_FIELDS;
+
+/**
+ * The limits an observation is held to, read by the validator below and by its JSON Schema
+ * (http/schema/ingest-schemas.ts, in the OpenAPI document).
+ */
+export const OBSERVATION_LIMITS = {
+  statusMin: 100,
+  statusMax: 599,
+  errorLength: 200,
+  maxDurationMs: 86_400_000,
+  /** A timestamp up to this far ahead (clock skew) is taken as now; further is refused. */
+  maxFutureMs: 60_000,
+  timestampTextLength: 40,
+} as const;
+const MAX_FUTURE_MS = OBSERVATION_LIMITS.maxFutureMs;
+const MAX_DURATION_MS = OBSERVATION_LIMITS.maxDurationMs;
 const MAX_PROBLEMS = 100;
 
 /**
@@ -75,8 +98,8 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
       if (
         typeof statusCode !== 'number' ||
         !Number.isInteger(statusCode) ||
-        statusCode < 100 ||
-        statusCode > 599
+        statusCode < OBSERVATION_LIMITS.statusMin ||
+        statusCode > OBSERVATION_LIMITS.statusMax
       ) {
         reject(
           index,
@@ -89,7 +112,11 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
         reject(index, 'error', 'give statusCode or error, not both');
         continue;
       }
-    } else if (typeof error !== 'string' || error.length === 0 || error.length > 200) {
+    } else if (
+      typeof error !== 'string' ||
+      error.length === 0 ||
+      error.length > OBSERVATION_LIMITS.errorLength
+    ) {
       reject(
         index,
         error === undefined || error === null ? 'statusCode' : 'error',
@@ -163,7 +190,7 @@ export function validateObservations(body: unknown, maxBatch: number, now: numbe
 function parseTimestamp(value: unknown, now: number): number | undefined {
   if (value === undefined || value === null) return now;
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
-  if (typeof value === 'string' && value.length <= 40) {
+  if (typeof value === 'string' && value.length <= OBSERVATION_LIMITS.timestampTextLength) {
     const fast = parseIsoUtc(value);
     if (fast !== undefined) return fast;
     const parsed = Date.parse(value);

@@ -123,12 +123,19 @@ export function checkArray<T>(
   return items;
 }
 
+/** The default limits of `checkStringMap` (`extInfo`). */
+export const STRING_MAP_LIMITS = { maxKeys: 64, maxKeyLength: 128, maxValueLength: 1024 } as const;
+
 /** A `{string: string}` map within limits. */
 export function checkStringMap(
   problems: ProblemList,
   field: string,
   value: unknown,
-  { maxKeys = 64, maxKeyLength = 128, maxValueLength = 1024 } = {},
+  {
+    maxKeys = STRING_MAP_LIMITS.maxKeys,
+    maxKeyLength = STRING_MAP_LIMITS.maxKeyLength,
+    maxValueLength = STRING_MAP_LIMITS.maxValueLength,
+  } = {},
 ): Record<string, string> | undefined {
   if (value === undefined || value === null) return undefined;
   if (!isPlainObject(value)) {

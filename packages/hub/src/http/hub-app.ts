@@ -1,8 +1,9 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import { handleNodeRequest, HeartbeatError, type Health } from '@heartbeat/sdk';
+import { handleNodeRequest, HeartbeatError, toHeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
 import { createDashboardAssets } from './dashboard-assets.js';
 import type { HubContext } from './hub-context.js';
+import { RECEIVED_JSON } from './request-body.js';
 import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
 import { createRouter, type Route, type RouteResult } from './router.js';
 import { apiAdminRoutes } from './routes/api-admin.js';
@@ -15,16 +16,24 @@ import { tracesRoute } from '../otlp/traces-route.js';
 import { keyRoutes } from './routes/keys.js';
 import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { badgeRoutes } from './routes/badges.js';
+import { openApiRoutes } from './routes/openapi.js';
 
 /** Every route of the hub's API, in one list. */
 export function hubRoutes(hub: HubContext): Route[] {
-  return [
+  const routes: Route[] = [
     ...instanceRoutes(hub),
     ...serviceRoutes(hub),
     ...observationRoutes(hub),
     tracesRoute({
       resolveBasepath: (path) => hub.apis.resolveBasepath(path),
-      ingest: (observations) => hub.apis.ingest(observations).stored,
+      ingest: (observations) => {
+        const counted = hub.apis.ingest(observations);
+        if (counted.accepted > 0) hub.metrics.observations.inc(['otlp', 'accepted'], counted.accepted);
+        if (counted.rejected > 0) hub.metrics.observations.inc(['otlp', 'rejected'], counted.rejected);
+        return counted.stored;
+      },
       maxBodyBytes: hub.config.ingest.maxBodyBytes * 4,
     }),
     ...apiReadRoutes(hub),
@@ -33,7 +42,11 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...keyRoutes(hub),
     ...hubStatusRoutes(hub),
     ...dashboardRoutes(hub),
+    ...metricsRoutes(hub),
+    ...badgeRoutes(hub),
+    ...openApiRoutes(hub, () => routes),
   ];
+  return routes;
 }
 
 /**
@@ -90,7 +103,20 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     return principal;
   }
 
-  async function dispatch(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /** Counts an answered request by its route's template (never the URL: that would be unbounded). */
+  function count(request: IncomingMessage, response: ServerResponse, seen: { route?: Route }): void {
+    hub.metrics.httpRequests.inc([
+      request.method ?? 'GET',
+      seen.route?.path ?? '(unmatched)',
+      String(response.statusCode),
+    ]);
+  }
+
+  async function dispatch(
+    request: IncomingMessage,
+    response: ServerResponse,
+    seen: { route?: Route },
+  ): Promise<void> {
     const url = request.url ?? '/';
     const queryAt = url.indexOf('?');
     let path = queryAt < 0 ? url : url.slice(0, queryAt);
@@ -102,6 +128,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     }
     const found = match(request.method ?? 'GET', path);
     if (!found) throw notFound(path);
+    seen.route = found.route;
     const principal = await authorize(request, found.route, query);
     const result: RouteResult = await found.route.handle({
       request,
@@ -111,6 +138,14 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       principal,
     });
     if (result === 'handled') return;
+    if (hub.responseCheck) {
+      hub.responseCheck(
+        found.route,
+        result.status,
+        result.json !== undefined ? (JSON.parse(result.json) as unknown) : result.body,
+        (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON],
+      );
+    }
     if (result.status === 204) sendNoContent(response);
     else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
     else sendJson(response, result.status, result.body, result.headers);
@@ -122,8 +157,17 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       if (handled !== true) handled.catch((thrown: unknown) => sendError(response, thrown, hub.logger));
       return;
     }
-    dispatch(request, response).catch((thrown: unknown) =>
-      sendError(response, thrown, hub.logger, { method: request.method, url: request.url }),
+    const seen: { route?: Route } = {};
+    dispatch(request, response, seen).then(
+      () => count(request, response, seen),
+      (thrown: unknown) => {
+        if (hub.responseCheck && !response.headersSent) {
+          const error = toHeartbeatError(thrown);
+          hub.responseCheck(seen.route, error.httpStatus, error.toBody(), undefined);
+        }
+        sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
+        count(request, response, seen);
+      },
     );
   };
 }

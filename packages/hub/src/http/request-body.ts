@@ -3,6 +3,12 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import { readRawBody } from './read-raw-body.js';
 
 /**
+ * Where `readJsonBody` leaves the parsed body on the request, for the test suite's check that the
+ * hub accepts only what its OpenAPI document allows (`testing/response-check.ts`).
+ */
+export const RECEIVED_JSON = Symbol('received JSON body');
+
+/**
  * Reads a JSON request body with every limit a public endpoint needs: the content type must be
  * JSON (415), the encoding identity/gzip/deflate/br (415), the body — raw and decompressed, so a
  * zip bomb is cut short — at most `maxBytes` (413), and it must parse (400, with where it broke).
@@ -25,8 +31,9 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
       field: '(body)',
     });
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(text) as unknown;
+    parsed = JSON.parse(text) as unknown;
   } catch (thrown) {
     throw new HeartbeatError(
       'INVALID_JSON',
@@ -36,4 +43,6 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
       },
     );
   }
+  (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = parsed;
+  return parsed;
 }

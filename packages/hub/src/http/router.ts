@@ -2,6 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeartbeatError } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
 import type { Scope } from '../auth/scopes.js';
+import type { QueryParam } from './schema/query-param.js';
+import type { JsonSchema } from './schema/schema.js';
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -25,6 +27,34 @@ export type RouteResult =
     }
   | 'handled';
 
+/** One documented answer of a route: JSON by default, checked against `schema` in tests. */
+export interface ResponseDoc {
+  description: string;
+  /** The body's schema; none for a body-less answer (204, 304). */
+  schema?: JsonSchema;
+  /** Default `application/json`. */
+  contentType?: string;
+  /** Headers worth documenting, by name. */
+  headers?: Record<string, string>;
+}
+
+/**
+ * What a route accepts and answers, declared next to its handler: the OpenAPI document
+ * (`/v1/openapi.json`) is generated from these, tests check every JSON answer against `responses`,
+ * and the query parameters are read through the very objects listed in `query`.
+ * Error answers (SPEC.md §6) are documented for every route; list one here only to describe it.
+ */
+export interface RouteDoc {
+  summary: string;
+  description?: string;
+  tags?: readonly string[];
+  /** Schemas of the path's `:name` and `*name` parameters. */
+  params?: Record<string, { schema: JsonSchema; description: string }>;
+  query?: ReadonlyArray<QueryParam<unknown>>;
+  body?: { schema: JsonSchema; description?: string; contentType?: string };
+  responses: Record<number, ResponseDoc>;
+}
+
 export interface Route {
   method: Method;
   /** `/v1/instances/:instanceId`: literal segments, `:name` parameters, and a last `*name` taking the rest of the path (with its slashes). */
@@ -33,6 +63,8 @@ export interface Route {
   scope: Scope | 'public';
   /** Accept the key as `?key=` too (for EventSource, which cannot send headers). */
   keyInQuery?: boolean;
+  /** Its OpenAPI description; a test fails for a route without one. */
+  doc?: RouteDoc;
   handle(context: RouteContext): RouteResult | Promise<RouteResult>;
 }
 

@@ -1,6 +1,7 @@
 import { HeartbeatError } from '@heartbeat/sdk';
 import type { Observation } from '../domain/api.js';
 import type { Route } from '../http/router.js';
+import { s } from '../http/schema/schema.js';
 import { decodeOtlpTraces, type OtlpEncoding } from './decode-otlp.js';
 import { encodeExportTraceResponse, exportTraceResponse } from './export-trace-response.js';
 import { readRawBody } from '../http/read-raw-body.js';
@@ -47,6 +48,31 @@ export function tracesRoute(options: TracesRouteOptions): Route {
     method: 'POST',
     path: '/v1/traces',
     scope: 'ingest',
+    doc: {
+      summary: 'OTLP/HTTP trace export',
+      description:
+        "From an OpenTelemetry SDK exporter or a Collector (`otlphttp`): SERVER spans become observations of the API whose basepath is the longest prefix of their route. JSON or protobuf, gzip or not; the answer is in the request's encoding.",
+      tags: ['apis'],
+      body: {
+        contentType: 'application/x-protobuf',
+        description: 'An ExportTraceServiceRequest (also accepted as `application/json`, OTLP/JSON)',
+        schema: s.string({ description: 'protobuf bytes' }),
+      },
+      responses: {
+        200: {
+          description: 'An ExportTraceServiceResponse; `partialSuccess` when spans were rejected',
+          schema: s.object(
+            {
+              partialSuccess: s.record({
+                rejectedSpans: s.integer({ minimum: 0 }),
+                errorMessage: s.string(),
+              }),
+            },
+            { description: 'in JSON for a JSON request; protobuf for a protobuf one' },
+          ),
+        },
+      },
+    },
     async handle({ request, response }) {
       const encoding = encodingOf(request.headers['content-type']);
       if (encoding === undefined) {

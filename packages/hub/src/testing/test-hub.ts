@@ -6,6 +6,7 @@ import { pino } from 'pino';
 import type { HubConfig } from '../config/hub-config.js';
 import { loadHubConfig } from '../config/load-hub-config.js';
 import { startHub, type RunningHub } from '../server.js';
+import { checkResponse } from './response-check.js';
 
 /** The admin key every test hub accepts. */
 export const TEST_ADMIN_KEY = 'test-admin-key-0123456789abcdef';
@@ -40,6 +41,8 @@ export interface TestHub {
     },
   ): Promise<ApiAnswer>;
   beat(messages: unknown, key?: string | null): Promise<ApiAnswer>;
+  /** Answers that did not match their route's documented schema (`stop()` fails when any did). */
+  readonly undocumented: string[];
   stop(): Promise<void>;
 }
 
@@ -67,6 +70,18 @@ export async function startTestHub(
   const logger = pino({ level: process.env.HUB_TEST_LOG ?? 'silent' });
   const configSource = configFile ? { file: configFile, flags, env: {} } : undefined;
   const hub = await startHub({ config, logger, configSource, onBootstrapKey: () => {} });
+  // Every answer of every test is checked against the OpenAPI document's schema for it.
+  const undocumented: string[] = [];
+  hub.context.responseCheck = (route, status, body, received) => {
+    let problem: string | undefined;
+    try {
+      problem = checkResponse(route, status, body, received);
+    } catch (thrown) {
+      // A schema that does not compile: reported like a mismatch, never a crashed request.
+      problem = `${route?.method ?? ''} ${route?.path ?? '(no route)'}: its schema fails: ${String(thrown)}`;
+    }
+    if (problem !== undefined && undocumented.length < 20) undocumented.push(problem);
+  };
   await hub.ready;
   const url = hub.url;
 
@@ -104,9 +119,15 @@ export async function startTestHub(
     configFile,
     api,
     beat: (messages, key) => api('POST', '/v1/instances/heartbeats', { body: messages, key }),
+    undocumented,
     async stop() {
       await hub.stop('test done');
       await rm(dataDir, { recursive: true, force: true });
+      if (undocumented.length > 0) {
+        throw new Error(
+          `the hub answered outside its OpenAPI document (http/schema, route docs):\n${undocumented.join('\n')}`,
+        );
+      }
     },
   };
 }

@@ -3,11 +3,36 @@ import { API_STATUSES, type ApiDefinition } from '../../domain/api.js';
 import { BASEPATH_MAX_LENGTH, BASEPATH_PATTERN, normalizeBasepath } from '../../domain/basepath.js';
 import type { ApiView } from '../../registry/api-registry.js';
 import type { HubContext } from '../hub-context.js';
-import { queryEnum, queryInteger, queryText } from '../query.js';
 import type { Route } from '../router.js';
+import { API_DETAIL, API_HEARTBEAT, API_SUMMARY, BASEPATH } from '../schema/common-schemas.js';
+import { queryParam } from '../schema/query-param.js';
+import { s } from '../schema/schema.js';
 import { eventView } from '../views.js';
 
 const DAY_MS = 86_400_000;
+
+const BASEPATH_FILTER = queryParam.custom('basepath', BASEPATH, 'only this API', (query) => {
+  const raw = query.get('basepath');
+  return raw === null || raw === '' ? undefined : checkBasepath(raw, 'basepath');
+});
+const STATUS = queryParam.enum('status', API_STATUSES, 'only APIs with this status');
+const SEARCH = queryParam.text('q', 256, 'case-insensitive text in the basepath, name or owner');
+const LIMIT = queryParam.integer('limit', { min: 1, max: 1000, fallback: 100 }, 'most APIs per page');
+const OFFSET = queryParam.integer(
+  'offset',
+  { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 },
+  'how many to skip',
+);
+const DAYS = queryParam.integer(
+  'days',
+  { min: 1, max: 365, fallback: 1 },
+  'days of history (per minute within `apiHistory.minuteRetention`, per hour before)',
+);
+/** The `*basepath` path parameter of `/v1/apis/…` routes. */
+export const BASEPATH_PARAM = {
+  schema: s.string({ pattern: /^\/?[A-Za-z0-9._~/-]*$/, maxLength: BASEPATH_MAX_LENGTH }),
+  description: "the API's basepath without its first slash: `/v1/apis/orders/v1` is the API `/orders/v1`",
+};
 
 /** Reading API status: seed 001's `/v1/heartbeats`, and the fuller `/v1/apis`. */
 export function apiReadRoutes(hub: HubContext): Route[] {
@@ -18,10 +43,17 @@ export function apiReadRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/heartbeats',
       scope: 'read',
+      doc: {
+        summary: 'API status, as seed 001 shows it',
+        description:
+          'A bare array of `{basepath, status}` sorted by basepath. A basepath with no match gives `[]`.',
+        tags: ['apis'],
+        query: [BASEPATH_FILTER, STATUS],
+        responses: { 200: { description: 'Matching APIs', schema: s.array(API_HEARTBEAT) } },
+      },
       handle({ query }) {
-        const raw = query.get('basepath');
-        const basepath = raw === null || raw === '' ? undefined : checkBasepath(raw, 'basepath');
-        const status = queryEnum(query, 'status', API_STATUSES);
+        const basepath = BASEPATH_FILTER.read(query);
+        const status = STATUS.read(query);
         if (basepath !== undefined) return { status: 200, body: hub.apis.heartbeats({ basepath, status }) };
         // A status page polled by many: the serialized list is kept until a status changes.
         const key = `${hub.apis.version}|${status ?? ''}`;
@@ -38,11 +70,27 @@ export function apiReadRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/apis',
       scope: 'read',
+      doc: {
+        summary: 'List APIs',
+        description: 'Status, since when, success ratio, samples and latency over the sliding window.',
+        tags: ['apis'],
+        query: [STATUS, SEARCH, LIMIT, OFFSET],
+        responses: {
+          200: {
+            description: 'A page of APIs, by basepath',
+            schema: s.record({
+              items: s.array(API_SUMMARY),
+              total: s.integer({ minimum: 0 }),
+              nextOffset: s.nullable(s.integer()),
+            }),
+          },
+        },
+      },
       handle({ query }) {
-        const status = queryEnum(query, 'status', API_STATUSES);
-        const needle = queryText(query, 'q')?.toLowerCase();
-        const limit = queryInteger(query, 'limit', { min: 1, max: 1000, fallback: 100 })!;
-        const offset = queryInteger(query, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 })!;
+        const status = STATUS.read(query);
+        const needle = SEARCH.read(query)?.toLowerCase();
+        const limit = LIMIT.read(query);
+        const offset = OFFSET.read(query);
         const matching = hub.apis
           .views()
           .filter(
@@ -65,12 +113,23 @@ export function apiReadRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/apis/*basepath',
       scope: 'read',
+      doc: {
+        summary: 'One API',
+        description: 'Its summary, definition, recent failures, history, status timeline and Pulse results.',
+        tags: ['apis'],
+        params: { basepath: BASEPATH_PARAM },
+        query: [DAYS],
+        responses: {
+          200: { description: 'The API', schema: API_DETAIL },
+          404: { description: 'No API with this basepath' },
+        },
+      },
       async handle({ params, query }) {
         const basepath = checkBasepath(params.basepath ?? '', 'basepath');
         const view = hub.apis.view(basepath);
         if (!view) throw new HeartbeatError('NOT_FOUND', `no API with basepath ${basepath}`, { basepath });
         const now = Date.now();
-        const days = queryInteger(query, 'days', { min: 1, max: 365, fallback: 1 })!;
+        const days = DAYS.read(query);
         const [history, failures, probes, timeline] = await Promise.all([
           hub.store.listApiHistory(basepath, now - days * DAY_MS, now + 60_000),
           hub.store.listApiFailures(basepath, 20),

@@ -3,8 +3,11 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import { EVENT_KINDS, type EventKind, type StoredEvent } from '../../domain/events.js';
 import { INSTANCE_ID_PATTERN } from '../../domain/heartbeat-message.js';
 import type { HubContext } from '../hub-context.js';
-import { queryEnumList, queryInteger, queryText, queryTime } from '../query.js';
+import { queryText } from '../query.js';
 import type { Route } from '../router.js';
+import { EVENT } from '../schema/common-schemas.js';
+import { queryParam } from '../schema/query-param.js';
+import { s } from '../schema/schema.js';
 import { eventView } from '../views.js';
 
 const KEEPALIVE_MS = 15_000;
@@ -12,19 +15,52 @@ const BACKLOG_PAGE = 1000;
 /** A client that cannot keep up is cut off; it reconnects with Last-Event-ID and loses nothing. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
+const LIMIT = queryParam.integer('limit', { min: 1, max: 1000, fallback: 100 }, 'most events per page');
+const AFTER = queryParam.integer(
+  'after',
+  { min: 0, max: Number.MAX_SAFE_INTEGER },
+  "only events after this id: a previous page's `nextAfter`",
+);
+const SINCE = queryParam.time('since', 'only events at or after this time');
+const KIND = queryParam.enumList('kind', EVENT_KINDS, 'only events of these kinds');
+const INSTANCE = queryParam.custom(
+  'instanceId',
+  s.string({ pattern: INSTANCE_ID_PATTERN }),
+  "only this instance's events",
+  instanceFilter,
+);
+const LAST_EVENT_ID = queryParam.custom(
+  'lastEventId',
+  s.string({ pattern: /^\d+$/ }),
+  'resume after this event id, for clients that cannot send the `Last-Event-ID` header',
+  (query) => query.get('lastEventId'),
+);
+
 export function eventRoutes(hub: HubContext): Route[] {
   return [
     {
       method: 'GET',
       path: '/v1/events',
       scope: 'read',
+      doc: {
+        summary: 'List events',
+        description: 'Instance and API events, oldest first, a page at a time.',
+        tags: ['events'],
+        query: [AFTER, SINCE, KIND, INSTANCE, LIMIT],
+        responses: {
+          200: {
+            description: 'A page of events',
+            schema: s.record({ items: s.array(EVENT), nextAfter: s.nullable(s.integer()) }),
+          },
+        },
+      },
       async handle({ query }) {
-        const limit = queryInteger(query, 'limit', { min: 1, max: 1000, fallback: 100 })!;
+        const limit = LIMIT.read(query);
         const items = await hub.store.listEvents({
-          afterId: queryInteger(query, 'after', { min: 0, max: Number.MAX_SAFE_INTEGER }),
-          since: queryTime(query, 'since'),
-          kinds: queryEnumList(query, 'kind', EVENT_KINDS),
-          instanceId: instanceFilter(query),
+          afterId: AFTER.read(query),
+          since: SINCE.read(query),
+          kinds: KIND.read(query),
+          instanceId: INSTANCE.read(query),
           limit,
         });
         const last = items.at(-1);
@@ -39,10 +75,24 @@ export function eventRoutes(hub: HubContext): Route[] {
       path: '/v1/events/stream',
       scope: 'read',
       keyInQuery: true,
+      doc: {
+        summary: 'Stream events (Server-Sent Events)',
+        description:
+          'Live events as `text/event-stream` (`id`, `event` = kind, `data` = the event as JSON). With `Last-Event-ID` (header or `lastEventId`), the backlog after it first, with no gap and no duplicate. A keep-alive comment every 15 s.',
+        tags: ['events'],
+        query: [KIND, INSTANCE, LAST_EVENT_ID],
+        responses: {
+          200: {
+            description: 'The stream',
+            contentType: 'text/event-stream',
+            schema: s.string({ description: 'SSE frames; each `data` is an Event' }),
+          },
+        },
+      },
       async handle({ request, response, query }) {
-        const kinds = queryEnumList(query, 'kind', EVENT_KINDS);
-        const instanceId = instanceFilter(query);
-        const resumeFrom = lastEventId(request.headers['last-event-id'], query.get('lastEventId'));
+        const kinds = KIND.read(query);
+        const instanceId = INSTANCE.read(query);
+        const resumeFrom = lastEventId(request.headers['last-event-id'], LAST_EVENT_ID.read(query));
         await streamEvents(hub, response, { kinds, instanceId, resumeFrom });
         return 'handled' as const;
       },

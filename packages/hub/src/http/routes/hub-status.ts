@@ -1,5 +1,6 @@
 import type { HubContext } from '../hub-context.js';
 import type { Route } from '../router.js';
+import { s } from '../schema/schema.js';
 
 /** The hub's own state, for the dashboard's overview and for operators. */
 export function hubStatusRoutes(hub: HubContext): Route[] {
@@ -8,6 +9,39 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/hub',
       scope: 'read',
+      doc: {
+        summary: "The hub's own state",
+        description:
+          'Version, uptime, store, live instance count, self-preservation, whether reads are public.',
+        tags: ['meta'],
+        responses: {
+          200: {
+            description: 'The hub',
+            schema: s.record({
+              version: s.string(),
+              startedAt: s.time(),
+              uptimeMs: s.integer({ minimum: 0 }),
+              store: s.record({
+                kind: s.enum(['sqlite', 'postgres']),
+                location: s.string(),
+                healthy: s.boolean(),
+                lastError: s.nullable(s.string()),
+              }),
+              instances: s.record({
+                live: s.integer({ minimum: 0 }),
+                validTimeMs: s.integer(),
+                retentionMs: s.integer(),
+              }),
+              selfPreservation: s.record({
+                active: s.boolean(),
+                since: s.nullable(s.time()),
+                unconfirmed: s.integer({ minimum: 0 }),
+              }),
+              auth: s.record({ publicRead: s.boolean() }),
+            }),
+          },
+        },
+      },
       handle() {
         const now = Date.now();
         const selfPreservation = hub.registry.selfPreservation;

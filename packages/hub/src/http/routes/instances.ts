@@ -2,10 +2,27 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import { INSTANCE_ID_PATTERN, validateHeartbeats } from '../../domain/heartbeat-message.js';
 import { INSTANCE_STATES } from '../../domain/instance.js';
 import type { HubContext } from '../hub-context.js';
-import { queryEnum, queryInteger, queryText } from '../query.js';
 import { readJsonBody } from '../request-body.js';
 import type { Route } from '../router.js';
+import { INSTANCE, WARNINGS } from '../schema/common-schemas.js';
+import { heartbeatBody } from '../schema/ingest-schemas.js';
+import { queryParam } from '../schema/query-param.js';
+import { s } from '../schema/schema.js';
 import { instanceView } from '../views.js';
+
+const SERVICE = queryParam.text('service', 256, 'only instances of this service');
+const STATE = queryParam.enum('state', INSTANCE_STATES, 'only instances in this state');
+const SEARCH = queryParam.text(
+  'q',
+  256,
+  'case-insensitive text in the id, service, host, IP, version or app name',
+);
+const LIMIT = queryParam.integer('limit', { min: 1, max: 1000, fallback: 100 }, 'most instances per page');
+const CURSOR = queryParam.text('cursor', 1024, "where to go on from: a previous page's `nextCursor`");
+const INSTANCE_ID = {
+  schema: s.string({ pattern: INSTANCE_ID_PATTERN }),
+  description: 'the instance, as its heartbeats name it',
+};
 
 /** SPEC.md §4: heartbeats in, goodbyes, and the registry out. */
 export function instanceRoutes(hub: HubContext): Route[] {
@@ -15,10 +32,35 @@ export function instanceRoutes(hub: HubContext): Route[] {
       method: 'POST',
       path: '/v1/instances/heartbeats',
       scope: 'ingest',
+      doc: {
+        summary: 'Push heartbeats',
+        description:
+          'One message or a batch (at most `ingest.maxBatch`). All or nothing: every problem of every message is reported, by field. Unknown fields are ignored and named in `warnings`. Answers once the beats are stored.',
+        tags: ['instances'],
+        body: { schema: heartbeatBody(config.ingest.maxBatch) },
+        responses: {
+          200: {
+            description: 'Accepted',
+            schema: s.record({
+              accepted: s.integer({ minimum: 1 }),
+              warnings: WARNINGS,
+              validTime: s.integer({ description: 'ms without a beat before an instance is lost' }),
+            }),
+          },
+        },
+      },
       async handle({ request }) {
         const body = await readJsonBody(request, config.ingest.maxBodyBytes);
-        const { messages, warnings } = validateHeartbeats(body, config.ingest.maxBatch);
+        let validated;
+        try {
+          validated = validateHeartbeats(body, config.ingest.maxBatch);
+        } catch (thrown) {
+          hub.metrics.heartbeats.inc(['rejected'], Array.isArray(body) ? body.length : 1);
+          throw thrown;
+        }
+        const { messages, warnings } = validated;
         await registry.ingest(messages);
+        hub.metrics.heartbeats.inc(['accepted'], messages.length);
         return {
           status: 200,
           body: { accepted: messages.length, warnings, validTime: config.instances.validTime },
@@ -29,6 +71,13 @@ export function instanceRoutes(hub: HubContext): Route[] {
       method: 'DELETE',
       path: '/v1/instances/:instanceId',
       scope: 'ingest',
+      doc: {
+        summary: 'Say goodbye',
+        description: 'A graceful shutdown: the instance becomes `stopped`, not `lost`, and raises no alert.',
+        tags: ['instances'],
+        params: { instanceId: INSTANCE_ID },
+        responses: { 204: { description: 'Stopped' }, 404: { description: 'No such live instance' } },
+      },
       async handle({ params }) {
         const instanceId = checkInstanceId(params.instanceId);
         await registry.goodbye(instanceId);
@@ -39,13 +88,29 @@ export function instanceRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/instances',
       scope: 'read',
+      doc: {
+        summary: 'List instances',
+        description: 'The live registry (alive, lost, stopped), by instance id, a page at a time.',
+        tags: ['instances'],
+        query: [SERVICE, STATE, SEARCH, LIMIT, CURSOR],
+        responses: {
+          200: {
+            description: 'A page of instances',
+            schema: s.record({
+              items: s.array(INSTANCE),
+              total: s.integer({ minimum: 0 }),
+              nextCursor: s.nullable(s.string()),
+            }),
+          },
+        },
+      },
       handle({ query }) {
         const page = registry.list({
-          service: queryText(query, 'service'),
-          state: queryEnum(query, 'state', INSTANCE_STATES),
-          q: queryText(query, 'q'),
-          limit: queryInteger(query, 'limit', { min: 1, max: 1000, fallback: 100 })!,
-          cursor: queryText(query, 'cursor', 1024),
+          service: SERVICE.read(query),
+          state: STATE.read(query),
+          q: SEARCH.read(query),
+          limit: LIMIT.read(query),
+          cursor: CURSOR.read(query),
         });
         return {
           status: 200,
@@ -63,6 +128,16 @@ export function instanceRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/instances/:instanceId',
       scope: 'read',
+      doc: {
+        summary: 'One instance',
+        description: 'From the live registry, else from history.',
+        tags: ['instances'],
+        params: { instanceId: INSTANCE_ID },
+        responses: {
+          200: { description: 'The instance', schema: INSTANCE },
+          404: { description: 'Never seen, or gone from history' },
+        },
+      },
       async handle({ params }) {
         const instanceId = checkInstanceId(params.instanceId);
         const record = registry.get(instanceId) ?? (await hub.store.getInstance(instanceId));

@@ -3,6 +3,14 @@ import { validateObservations } from '../../domain/observation.js';
 import type { HubContext } from '../hub-context.js';
 import { readJsonBody } from '../request-body.js';
 import type { Route } from '../router.js';
+import { WARNINGS } from '../schema/common-schemas.js';
+import { observationBody } from '../schema/ingest-schemas.js';
+import { s } from '../schema/schema.js';
+
+const ITEM_PROBLEMS = s.array(
+  s.record({ index: s.integer({ minimum: 0 }), field: s.string(), message: s.string() }),
+  { description: 'the first 100 rejected items: index in the request, field, why' },
+);
 
 /** At most this many observations per request. */
 export const MAX_OBSERVATIONS_PER_REQUEST = 10_000;
@@ -18,11 +26,31 @@ export function observationRoutes(hub: HubContext): Route[] {
       method: 'POST',
       path: '/v1/observations',
       scope: 'ingest',
+      doc: {
+        summary: 'Push request outcomes',
+        description:
+          'Item by item: good items are counted and stored, each bad one is reported with its index. A 400 only when none was accepted. Answers once the accepted ones are stored.',
+        tags: ['apis'],
+        body: { schema: observationBody(MAX_OBSERVATIONS_PER_REQUEST) },
+        responses: {
+          200: {
+            description: 'At least one accepted',
+            schema: s.record({
+              accepted: s.integer({ minimum: 0 }),
+              rejected: s.integer({ minimum: 0 }),
+              errors: ITEM_PROBLEMS,
+              warnings: WARNINGS,
+            }),
+          },
+        },
+      },
       async handle({ request }) {
         const body = await readJsonBody(request, hub.config.ingest.maxBodyBytes * 4);
         const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
         const counted = hub.apis.ingest(validated.observations);
         const rejected = validated.rejected + counted.rejected;
+        if (counted.accepted > 0) hub.metrics.observations.inc(['api', 'accepted'], counted.accepted);
+        if (rejected > 0) hub.metrics.observations.inc(['api', 'rejected'], rejected);
         // The registry numbers its problems within the accepted list; report them by the request's index.
         const counting = counted.problems.map((problem) => ({
           ...problem,
