@@ -5,7 +5,7 @@ import { resolveConfig } from './resolve-config.js';
 describe('DEFAULT_HUB_CONFIG', () => {
   it('is the documented defaults, durations in ms', () => {
     expect(DEFAULT_HUB_CONFIG).toStrictEqual({
-      server: { port: 8900, host: '0.0.0.0', routePrefix: '' },
+      server: { port: 8900, host: '0.0.0.0', routePrefix: '', publicUrl: undefined },
       data: './data',
       store: undefined,
       instances: {
@@ -20,6 +20,10 @@ describe('DEFAULT_HUB_CONFIG', () => {
       autoRegister: true,
       apiHistory: { minuteRetention: 86_400_000, retention: 2_592_000_000 },
       apis: [],
+      notifications: { maxAttempts: 8, retention: 2_592_000_000 },
+      notifiers: [],
+      rules: [],
+      maintenance: [],
     });
   });
 
