@@ -17,6 +17,7 @@ import { createApiRegistry } from './registry/api-registry.js';
 import type { ProbeResultRecord } from './store/store.js';
 import { createGroupCommitter } from './registry/group-committer.js';
 import { createInstanceRegistry } from './registry/instance-registry.js';
+import { createNotificationEngine } from './notify/engine.js';
 import { openStore } from './store/open-store.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -129,6 +130,21 @@ export async function startHub({
     onDefinitionsChanged: (definitions) => pulse.sync(definitions),
   });
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
+  let ownUrl = '';
+  const notifications = createNotificationEngine({
+    store,
+    logger,
+    state: {
+      api: (basepath) => apis.view(basepath),
+      apis: () => apis.views(),
+      instance: (instanceId) => registry.get(instanceId),
+      instances: () => registry.all(),
+      selfPreservation: () => registry.selfPreservation,
+    },
+    settings: () => config,
+    publicUrl: () => config.server.publicUrl ?? ownUrl,
+  });
+  events.subscribe((stored) => notifications.handle(stored));
   const context: HubContext = {
     config,
     store,
@@ -137,6 +153,7 @@ export async function startHub({
     registry,
     keys,
     events,
+    notifications,
     logger,
     startedAt,
     version: HUB_VERSION,
@@ -194,6 +211,7 @@ export async function startHub({
   const shownHost =
     config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${shownHost}:${port}`;
+  ownUrl = url;
   logger.info({ url, store: store.location, kind: store.kind }, `hub listening on ${url}`);
 
   let stopping = false;
@@ -206,6 +224,7 @@ export async function startHub({
         await apis.load();
         await apis.syncDeclared(apiDefinitionsFromConfig(config, Date.now()));
         apis.start();
+        await notifications.start();
         const token = await keys.bootstrap();
         if (token) onBootstrapKey(token);
         storeReady = true;
@@ -259,6 +278,11 @@ export async function startHub({
     config.auth.publicRead = next.auth.publicRead;
     Object.assign(config.instances.selfPreservation, next.instances.selfPreservation);
     config.log.level = next.log.level;
+    config.notifiers = next.notifiers;
+    config.rules = next.rules;
+    config.maintenance = next.maintenance;
+    config.notifications = next.notifications;
+    notifications.reload();
     if ('level' in logger) (logger as { level: string }).level = next.log.level;
     apis
       .syncDeclared(apiDefinitionsFromConfig(config, Date.now()))
@@ -301,6 +325,7 @@ export async function startHub({
     clearInterval(pulseFlush);
     await pulse.stop();
     apis.stop();
+    await notifications.stop();
     await committer
       .flush()
       .catch((thrown: unknown) =>

@@ -24,6 +24,10 @@ export const RELOADABLE_PATHS = [
   'log.level',
   'instances.selfPreservation.*',
   'apiHistory.*',
+  'notifiers',
+  'rules',
+  'maintenance',
+  'notifications.*',
 ] as const;
 
 /** Whether a change to this setting takes effect without a restart. */

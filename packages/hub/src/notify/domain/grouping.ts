@@ -1,4 +1,5 @@
 import type { AlertOutput } from './alerts.js';
+import { alertId } from './model.js';
 
 /** Outputs of one rule and kind collected over the rule's `group` time: one message. */
 export interface OutputGroup {
@@ -68,7 +69,10 @@ export class Grouper {
   }
 
   /** Alert ids waiting in open groups: their state is stored with the message, not before. */
-  get size(): number {
-    return this.open.size;
+  heldAlertIds(): Set<string> {
+    const ids = new Set<string>();
+    for (const group of this.open.values())
+      for (const output of group.outputs) ids.add(alertId(output.rule.name, output.alert.key));
+    return ids;
   }
 }
