@@ -13,6 +13,7 @@ const SCENARIOS: readonly Scenario[] = [
   sdkEndpoints,
   ...(await import('./hub-scenarios.js')).HUB_SCENARIOS,
   (await import('./pulse.js')).pulse,
+  (await import('./notify-storm.js')).notifyStorm,
 ];
 
 // bench/dist/run.js → bench/results

@@ -58,7 +58,13 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
   const { store, logger, owner } = options;
   const now = options.now ?? Date.now;
   const busy = new Map<string, number>();
+  /** Rows claimed and waiting for a free slot, by notifier. */
+  const waiting = new Map<string, DeliveryRecord[]>();
   const running = new Set<Promise<void>>();
+  /** Outcomes not stored yet: written together, a few at a time, rather than one transaction each. */
+  let finished: { row: DeliveryRecord; outcome: DeliveryOutcome }[] = [];
+  let finishing: Promise<void> = Promise.resolve();
+  let finishScheduled = false;
   let stopped = false;
   let pumping = false;
   let again = false;
@@ -90,17 +96,25 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
 
   async function claimAll(): Promise<void> {
     for (const [name, configured] of options.notifiers()) {
-      const free = configured.concurrency - (busy.get(name) ?? 0);
-      if (free <= 0 || stopped) continue;
-      const rows = await store.claimDueDeliveries({
-        now: now(),
-        // Longer than an attempt can take, so a live hub never loses its row to another.
-        leaseMs: configured.timeoutMs * 2 + 10_000,
-        owner,
-        limit: free,
-        notifier: name,
-      });
-      for (const row of rows) start(row, configured);
+      if (stopped) return;
+      const queue = waiting.get(name) ?? [];
+      waiting.set(name, queue);
+      // Claim a few rounds of slots at once (one statement for many rows), refilling at half.
+      const want = configured.concurrency * 4 - queue.length - (busy.get(name) ?? 0);
+      if (queue.length < configured.concurrency && want > 0) {
+        const rows = await store.claimDueDeliveries({
+          now: now(),
+          // Long enough for the rows to wait their turn and be attempted, so a live hub keeps them.
+          leaseMs: configured.timeoutMs * 6 + 10_000,
+          owner,
+          limit: want,
+          notifier: name,
+        });
+        queue.push(...rows);
+      }
+      while (!stopped && queue.length > 0 && (busy.get(name) ?? 0) < configured.concurrency) {
+        start(queue.shift()!, configured);
+      }
     }
   }
 
@@ -141,22 +155,45 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
         );
       }
     }
-    try {
-      const recorded = await store.finishDelivery(row.id, owner, outcome);
-      if (!recorded) {
-        logger.warn(
-          { notifier: row.notifier, delivery: row.id },
-          'notification outcome not recorded: the lease passed to another hub',
-        );
-      }
-    } catch (thrown) {
-      // The lease runs out and the row is attempted again: at least once, never lost.
-      logger.error(
-        { notifier: row.notifier, delivery: row.id, err: describeError(thrown) },
-        'notification outcome could not be stored; it will be attempted again',
-      );
+    finished.push({ row: { ...row, attempts }, outcome });
+    if (!finishScheduled) {
+      finishScheduled = true;
+      setImmediate(storeOutcomes);
     }
-    options.onOutcome?.({ ...row, attempts }, outcome);
+  }
+
+  function storeOutcomes(): void {
+    finishScheduled = false;
+    const batch = finished;
+    finished = [];
+    if (batch.length === 0) return;
+    finishing = finishing
+      .then(async () => {
+        const recorded = new Set(
+          await store.finishDeliveries(
+            owner,
+            batch.map(({ row, outcome }) => ({ id: row.id, outcome })),
+          ),
+        );
+        for (const { row } of batch) {
+          if (!recorded.has(row.id)) {
+            logger.warn(
+              { notifier: row.notifier, delivery: row.id },
+              'notification outcome not recorded: the lease passed to another hub',
+            );
+          }
+        }
+      })
+      .catch((thrown: unknown) =>
+        // The leases run out and the rows are attempted again: at least once, never lost.
+        logger.error(
+          { deliveries: batch.length, err: describeError(thrown) },
+          'notification outcomes could not be stored; they will be attempted again',
+        ),
+      )
+      .then(() => {
+        for (const { row, outcome } of batch) options.onOutcome?.(row, outcome);
+      });
   }
 
   return {
@@ -166,6 +203,21 @@ export function createDeliveryLoop(options: DeliveryLoopOptions): DeliveryLoop {
       stopped = true;
       clearInterval(poll);
       await Promise.allSettled([...running]);
+      storeOutcomes();
+      await finishing;
+      // Rows claimed but not attempted go back at once, for the next start (or another hub).
+      const unused = [...waiting.values()].flat().map((row) => row.id);
+      waiting.clear();
+      if (unused.length > 0) {
+        await store
+          .releaseDeliveries(owner, unused)
+          .catch((thrown: unknown) =>
+            logger.warn(
+              { deliveries: unused.length, err: describeError(thrown) },
+              'claimed notifications not given back; they are attempted once their lease ends',
+            ),
+          );
+      }
     },
   };
 }

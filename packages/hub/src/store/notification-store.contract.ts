@@ -4,7 +4,7 @@
  */
 import { HeartbeatError } from '@heartbeat/sdk';
 import { describe, expect, it } from 'vitest';
-import type { NewDelivery, Store } from './store.js';
+import type { DeliveryOutcome, NewDelivery, Store } from './store.js';
 
 const T0 = Date.parse('2026-11-21T10:00:00.000Z');
 
@@ -22,6 +22,11 @@ function delivery(overrides: Partial<NewDelivery> = {}): NewDelivery {
     nextAttemptAt: T0,
     ...overrides,
   };
+}
+
+/** One outcome through the batch call: whether it was recorded. */
+async function finish(store: Store, id: number, owner: string, outcome: DeliveryOutcome): Promise<boolean> {
+  return (await store.finishDeliveries(owner, [{ id, outcome }])).includes(id);
 }
 
 export function notificationStoreContract(
@@ -111,12 +116,8 @@ export function notificationStoreContract(
       });
       expect(retaken.map((row) => row.id)).toEqual([early!.id]);
       // The first owner can no longer record an outcome for a row it lost.
-      expect(await store.finishDelivery(early!.id, 'hub-a', { status: 'delivered', at: T0 + 30_020 })).toBe(
-        false,
-      );
-      expect(await store.finishDelivery(early!.id, 'hub-b', { status: 'delivered', at: T0 + 30_020 })).toBe(
-        true,
-      );
+      expect(await finish(store, early!.id, 'hub-a', { status: 'delivered', at: T0 + 30_020 })).toBe(false);
+      expect(await finish(store, early!.id, 'hub-b', { status: 'delivered', at: T0 + 30_020 })).toBe(true);
       expect(future!.status).toBe('pending');
       const row = (await store.listDeliveries({ limit: 10 })).find((r) => r.id === early!.id);
       expect(row).toMatchObject({
@@ -125,6 +126,24 @@ export function notificationStoreContract(
         attempts: 1,
         deliveredAt: T0 + 30_020,
       });
+    });
+
+    it('records outcomes in a batch, and gives back leases not used', async () => {
+      const { store } = current();
+      const rows = await store.recordNotifications({ deliveries: [delivery(), delivery(), delivery()] });
+      const [a, b, c] = rows.map((row) => row.id) as [number, number, number];
+      await store.claimDueDeliveries({ now: T0, leaseMs: 60_000, owner: 'o', limit: 3 });
+      expect(
+        await store.finishDeliveries('o', [
+          { id: a, outcome: { status: 'delivered', at: T0 + 1 } },
+          { id: b, outcome: { status: 'failed', at: T0 + 1, error: 'HTTP 404' } },
+        ]),
+      ).toEqual([a, b]);
+      expect(await store.releaseDeliveries('someone-else', [c])).toBe(0);
+      expect(await store.releaseDeliveries('o', [c, a])).toBe(1);
+      const again = await store.claimDueDeliveries({ now: T0 + 2, leaseMs: 60_000, owner: 'p', limit: 3 });
+      expect(again.map((row) => row.id)).toEqual([c]);
+      expect(again[0]!.attempts).toBe(0);
     });
 
     it('a claim can be limited to one notifier', async () => {
@@ -148,7 +167,7 @@ export function notificationStoreContract(
       const id = row!.id;
       await store.claimDueDeliveries({ now: T0, leaseMs: 1000, owner: 'o', limit: 1 });
       expect(
-        await store.finishDelivery(id, 'o', {
+        await finish(store, id, 'o', {
           status: 'pending',
           at: T0 + 100,
           error: 'HTTP 500',
@@ -160,7 +179,7 @@ export function notificationStoreContract(
       );
       const [again] = await store.claimDueDeliveries({ now: T0 + 2000, leaseMs: 1000, owner: 'o', limit: 1 });
       expect(again).toMatchObject({ id, attempts: 1, lastError: 'HTTP 500', status: 'pending' });
-      await store.finishDelivery(id, 'o', {
+      await finish(store, id, 'o', {
         status: 'failed',
         at: T0 + 2100,
         error: 'gave up after 2 attempts',
@@ -174,7 +193,7 @@ export function notificationStoreContract(
         lastError: 'gave up after 2 attempts',
         updatedAt: T0 + 2100,
       });
-      expect(await store.finishDelivery(id, 'o', { status: 'delivered', at: T0 + 3000 })).toBe(false);
+      expect(await finish(store, id, 'o', { status: 'delivered', at: T0 + 3000 })).toBe(false);
     });
 
     it('two owners claiming at once never get the same row', async () => {
@@ -194,7 +213,7 @@ export function notificationStoreContract(
       const { store } = current();
       const [done, waiting] = await store.recordNotifications({ deliveries: [delivery(), delivery()] });
       await store.claimDueDeliveries({ now: T0, leaseMs: 1000, owner: 'o', limit: 1 });
-      await store.finishDelivery(done!.id, 'o', { status: 'delivered', at: T0 + 10 });
+      await finish(store, done!.id, 'o', { status: 'delivered', at: T0 + 10 });
       expect(await store.pruneDeliveries(T0 + 10)).toBe(0);
       expect(await store.pruneDeliveries(T0 + 11)).toBe(1);
       expect((await store.listDeliveries({ limit: 10 })).map((row) => row.id)).toEqual([waiting!.id]);
@@ -221,7 +240,7 @@ export function notificationStoreContract(
         () => store.recordNotifications({ deliveries: [delivery()] }),
         () => store.loadAlertStates(),
         () => store.claimDueDeliveries({ now: T0, leaseMs: 1, owner: 'o', limit: 1 }),
-        () => store.finishDelivery(1, 'o', { status: 'delivered', at: T0 }),
+        () => finish(store, 1, 'o', { status: 'delivered', at: T0 }),
         () => store.listDeliveries({ limit: 1 }),
         () => store.pruneDeliveries(T0),
       ]) {

@@ -191,10 +191,16 @@ export interface NotificationStore {
     notifier?: string;
   }): Promise<DeliveryRecord[]>;
   /**
-   * Records an attempt's outcome (attempts + 1) and frees the lease; false, changing nothing, when
-   * `owner` no longer holds the lease (it expired and another hub took the row).
+   * Records attempts' outcomes (attempts + 1 each) and frees their leases, in one transaction;
+   * returns the ids recorded. A row `owner` no longer holds (its lease expired and another hub took
+   * it) is left as it is and not returned.
    */
-  finishDelivery(id: number, owner: string, outcome: DeliveryOutcome): Promise<boolean>;
+  finishDeliveries(
+    owner: string,
+    finished: readonly { id: number; outcome: DeliveryOutcome }[],
+  ): Promise<number[]>;
+  /** Gives back leased rows not attempted (a hub stopping): claimable again at once. Returns how many. */
+  releaseDeliveries(owner: string, ids: readonly number[]): Promise<number>;
   /** The delivery log, newest first. */
   listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
   /** Deletes delivered and failed rows last updated before this time; returns how many. */

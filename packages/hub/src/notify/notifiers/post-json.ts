@@ -1,4 +1,5 @@
 import { describeError, HeartbeatError } from '@heartbeat/sdk';
+import { Agent, request } from 'undici';
 
 /** A status the receiver will answer again however often it is asked: do not retry. */
 function isPermanent(status: number): boolean {
@@ -6,9 +7,15 @@ function isPermanent(status: number): boolean {
 }
 
 /**
+ * One keep-alive pool for every HTTP notifier. undici's `request` rather than `fetch`: a third of
+ * the CPU per call, which matters when a storm sends a thousand notifications beside ingest.
+ */
+const agent = new Agent({ keepAliveTimeout: 30_000, connections: 64 });
+
+/**
  * POSTs a JSON body and resolves on a 2xx; otherwise rejects with a `HeartbeatError('UNAVAILABLE')`
  * saying what the receiver answered (status and the start of its body), `details.permanent` for a
- * 4xx that retrying will not fix. Shared by the HTTP notifiers.
+ * 4xx that retrying will not fix. Redirects are not followed. Shared by the HTTP notifiers.
  *
  * @example
  * await postJson('https://hooks.slack.com/services/…', JSON.stringify({ text: 'hi' }), {}, signal);
@@ -20,27 +27,31 @@ export async function postJson(
   signal: AbortSignal,
 ): Promise<void> {
   const host = new URL(url).host;
-  let response: Response;
+  let response: Awaited<ReturnType<typeof request>>;
   try {
-    response = await fetch(url, {
+    response = await request(url, {
       method: 'POST',
       body,
       headers: { 'content-type': 'application/json', 'user-agent': 'heartbeat-hub', ...headers },
       signal,
-      redirect: 'error',
+      dispatcher: agent,
     });
   } catch (thrown) {
     const reason = signal.aborted ? 'no answer before the timeout' : describeError(thrown);
     throw new HeartbeatError('UNAVAILABLE', `POST to ${host} failed: ${reason}`, { permanent: false });
   }
-  if (response.ok) {
-    await response.body?.cancel();
+  const status = response.statusCode;
+  if (status >= 200 && status < 300) {
+    await response.body.dump();
     return;
   }
-  const text = (await response.text().catch(() => '')).slice(0, 200).trim();
+  const text = (await response.body.text().catch(() => '')).slice(0, 200).trim();
   throw new HeartbeatError(
     'UNAVAILABLE',
-    `${host} answered HTTP ${response.status}${text === '' ? '' : `: ${text}`}`,
-    { status: response.status, permanent: isPermanent(response.status) },
+    `${host} answered HTTP ${status}${text === '' ? '' : `: ${text}`}`,
+    {
+      status,
+      permanent: (status >= 300 && status < 400) || isPermanent(status),
+    },
   );
 }

@@ -131,18 +131,34 @@ export function createPostgresNotifications(
         return rows.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
       });
     },
-    finishDelivery(id, owner, outcome) {
+    finishDeliveries(owner, finished) {
+      if (finished.length === 0) return withClient(() => Promise.resolve([]));
+      return transaction(async (client) => {
+        const recorded: number[] = [];
+        for (const { id, outcome } of finished) {
+          const result = await client.query(FINISH, [
+            outcome.status,
+            outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+            outcome.status === 'delivered' ? null : outcome.error,
+            outcome.status === 'delivered' ? outcome.at : null,
+            outcome.at,
+            id,
+            owner,
+          ]);
+          if ((result.rowCount ?? 0) > 0) recorded.push(id);
+        }
+        return recorded;
+      });
+    },
+    releaseDeliveries(owner, ids) {
       return withClient(async (client) => {
-        const result = await client.query(FINISH, [
-          outcome.status,
-          outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-          outcome.status === 'delivered' ? null : outcome.error,
-          outcome.status === 'delivered' ? outcome.at : null,
-          outcome.at,
-          id,
-          owner,
-        ]);
-        return (result.rowCount ?? 0) > 0;
+        if (ids.length === 0) return 0;
+        const result = await client.query(
+          `UPDATE notification_deliveries SET lease_owner = NULL, lease_until = NULL
+           WHERE id = ANY($1::bigint[]) AND lease_owner = $2 AND status = 'pending'`,
+          [ids, owner],
+        );
+        return result.rowCount ?? 0;
       });
     },
     listDeliveries(query) {

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import type {
   AlertStateRecord,
+  DeliveryOutcome,
   DeliveryQuery,
   DeliveryRecord,
   DeliveryStatus,
@@ -99,13 +100,40 @@ function prepare(db: Database.Database) {
          delivered_at = ?, updated_at = ?, attempts = attempts + 1, lease_owner = NULL, lease_until = NULL
      WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
   );
+  const finishAll = db.transaction(
+    (owner: string, finished: readonly { id: number; outcome: DeliveryOutcome }[]) => {
+      const recorded: number[] = [];
+      for (const { id, outcome } of finished) {
+        const changed = finish.run(
+          outcome.status,
+          outcome.status === 'pending' ? outcome.nextAttemptAt : null,
+          outcome.status === 'delivered' ? null : outcome.error,
+          outcome.status === 'delivered' ? outcome.at : null,
+          outcome.at,
+          id,
+          owner,
+        ).changes;
+        if (changed > 0) recorded.push(id);
+      }
+      return recorded;
+    },
+  );
+  const release = db.prepare<[number, string]>(
+    `UPDATE notification_deliveries SET lease_owner = NULL, lease_until = NULL
+     WHERE id = ? AND lease_owner = ? AND status = 'pending'`,
+  );
+  const releaseAll = db.transaction((owner: string, ids: readonly number[]) => {
+    let count = 0;
+    for (const id of ids) count += release.run(id, owner).changes;
+    return count;
+  });
   const alerts = db.prepare<[], { rule: string; key: string; state: string; updated_at: number }>(
     'SELECT rule, key, state, updated_at FROM alert_states ORDER BY rule, key',
   );
   const prune = db.prepare<[number]>(
     `DELETE FROM notification_deliveries WHERE status IN ('delivered', 'failed') AND updated_at < ?`,
   );
-  return { write, claimAny, claimOne, finish, alerts, prune };
+  return { write, claimAny, claimOne, finishAll, releaseAll, alerts, prune };
 }
 
 /**
@@ -142,19 +170,9 @@ export function createSqliteNotifications(
             : s.claimOne.all(owner, now + leaseMs, now, now, notifier, count);
         return rows.map(toDelivery).sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || a.id - b.id);
       }),
-    finishDelivery: (id, owner, outcome) =>
-      run(
-        (s) =>
-          s.finish.run(
-            outcome.status,
-            outcome.status === 'pending' ? outcome.nextAttemptAt : null,
-            outcome.status === 'delivered' ? null : outcome.error,
-            outcome.status === 'delivered' ? outcome.at : null,
-            outcome.at,
-            id,
-            owner,
-          ).changes > 0,
-      ),
+    finishDeliveries: (owner, finished) =>
+      run((s) => (finished.length === 0 ? [] : s.finishAll(owner, finished))),
+    releaseDeliveries: (owner, ids) => run((s) => (ids.length === 0 ? 0 : s.releaseAll(owner, ids))),
     listDeliveries: (query: DeliveryQuery) =>
       run(() => {
         const limit = Math.floor(query.limit);
