@@ -1,3 +1,4 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startHttpReceiver, type HttpReceiver } from '../testing/http-receiver.js';
@@ -283,6 +284,24 @@ ${notifierYaml(receiver)}rules:
     expect(notifiers.body.notifiers).toEqual([
       { name: 'hook', type: 'webhook', timeoutMs: 10_000, concurrency: 4, inFlight: 0 },
     ]);
+  });
+
+  it('applies changed notifiers and rules on reload, without a restart', async () => {
+    const hub = await start(API);
+    await outcomes(hub, '/orders/v1', 503, 10);
+    await eventually(async () => (await hub.api('GET', '/v1/apis/orders/v1')).body?.status === 'DOWN');
+    expect((await hub.api('GET', '/v1/notifiers')).body.notifiers).toEqual([]);
+    await writeFile(hub.configFile!, API + notifierYaml(receiver) + apiDownRule());
+    await hub.hub.reloadConfig();
+    expect((await hub.api('GET', '/v1/notifiers')).body.notifiers).toMatchObject([
+      { name: 'hook', type: 'webhook' },
+    ]);
+    // The API was DOWN before the rule existed; the next transition is what the rule sees.
+    await outcomes(hub, '/orders/v1', 200, 200);
+    await eventually(async () => (await hub.api('GET', '/v1/apis/orders/v1')).body?.status === 'UP');
+    await outcomes(hub, '/orders/v1', 503, 2000);
+    const trigger = await eventually(() => receiver.requests[0]);
+    expect(trigger.json).toMatchObject({ kind: 'trigger', rule: 'api-down' });
   });
 
   it('a restart on the same SQLite file neither re-sends what was delivered nor forgets what is due', async () => {
