@@ -1,7 +1,13 @@
 import type { StoredEvent } from '../domain/events.js';
 import type { InstanceRecord } from '../domain/instance.js';
 import type { ApiView } from '../registry/api-registry.js';
-import type { ConditionChange, ConditionKind, Evidence, Subject } from './domain/model.js';
+import {
+  CONDITIONS,
+  type ConditionChange,
+  type ConditionKind,
+  type Evidence,
+  type Subject,
+} from './domain/model.js';
 
 /** What the engine reads of the hub's state: for evidence, and to reconcile after a restart. */
 export interface HubState {
@@ -127,7 +133,12 @@ function lostEvidence(
  * Condition changes that events imply. API statuses and instance states come straight from their
  * events; "a service has no alive instance" is recomputed for the services the events touch.
  */
-export function changesFromEvents(events: readonly StoredEvent[], state: HubState): ConditionChange[] {
+export function changesFromEvents(
+  events: readonly StoredEvent[],
+  state: HubState,
+  /** The conditions some rule watches; the others are not computed (a service census is a scan). */
+  watched: ReadonlySet<ConditionKind> = new Set(CONDITIONS),
+): ConditionChange[] {
   const changes: ConditionChange[] = [];
   const services = new Set<string>();
   for (const event of events) {
@@ -233,8 +244,9 @@ export function changesFromEvents(events: readonly StoredEvent[], state: HubStat
         break;
     }
   }
-  if (services.size > 0) changes.push(...serviceChanges(state, services, events.at(-1)?.at ?? Date.now()));
-  return changes;
+  if (services.size > 0 && watched.has('service.no_alive_instance'))
+    changes.push(...serviceChanges(state, services, events.at(-1)?.at ?? Date.now()));
+  return changes.filter((change) => watched.has(change.condition));
 }
 
 /** `service.no_alive_instance` for these services (all when undefined): none alive, and some lost. */

@@ -17,7 +17,7 @@ import {
   type WindowSpan,
 } from './domain/maintenance.js';
 import { buildMessage, testMessage } from './domain/message.js';
-import { conditionKey, type AlertState, type Rule } from './domain/model.js';
+import { conditionKey, type AlertState, type ConditionKind, type Rule } from './domain/model.js';
 import { NOTIFIER_TYPES, type NotifierTypeName } from './notifiers/index.js';
 import type { NotifierType } from './notifier.js';
 
@@ -104,6 +104,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
   const now = options.now ?? Date.now;
   const owner = `${hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   let rules = new Map<string, Rule>();
+  let watched = new Set<ConditionKind>();
   let windows: MaintenanceWindow[] = [];
   let notifiers = new Map<string, ConfiguredNotifier>();
   const book = new AlertBook(rules);
@@ -126,6 +127,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
   function configure(): void {
     const settings = options.settings();
     rules = new Map(settings.rules.map((rule) => [rule.name, rule]));
+    watched = new Set(settings.rules.flatMap((rule) => rule.when));
     windows = settings.maintenance.map(maintenanceWindow);
     notifiers = buildNotifiers(settings.notifiers, logger);
     book.setRules(rules);
@@ -156,7 +158,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     queue = [];
     const at = now();
     try {
-      for (const change of changesFromEvents(events, state)) add(book.apply(change, at, silenced));
+      for (const change of changesFromEvents(events, state, watched)) add(book.apply(change, at, silenced));
     } catch (thrown) {
       logger.error({ err: describeError(thrown) }, 'notifications: evaluating events failed');
     }
