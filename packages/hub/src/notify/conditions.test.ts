@@ -28,7 +28,7 @@ function instance(
 /** The hub's state as plain data. */
 function hubState(
   instances: InstanceRecord[],
-  preservation = { active: false, since: null, unconfirmed: 0 },
+  preservation: ReturnType<HubState['selfPreservation']> = { active: false, since: null, unconfirmed: 0 },
 ): HubState {
   return {
     api: () => undefined,
