@@ -299,6 +299,12 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
 
     reload() {
       configure();
+      if (started && !stopped) {
+        // A new rule also covers what already holds, from when it started.
+        const at = now();
+        for (const change of currentConditions(state, at)) add(book.apply(change, at, silenced));
+        flush(at);
+      }
       logger.info(
         { rules: rules.size, notifiers: notifiers.size, maintenance: windows.length },
         'notifications: reloaded',
