@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { POSTGRES_URL, probePostgres, requireService } from '../../../sdk/src/testing/services.js';
 import { startHttpReceiver, type HttpReceiver } from '../testing/http-receiver.js';
-import { eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
+import { createTempPostgresDatabase, eventually, startTestHub, type TestHub } from '../testing/test-hub.js';
 import { verifyWebhook } from './notifiers/webhook/index.js';
 
 /**
@@ -332,5 +333,34 @@ ${notifierYaml(receiver)}rules:
     expect(log[0]).toMatchObject({ kind: 'resolve', status: 'delivered' });
     expect(log[0].attempts).toBeGreaterThanOrEqual(2);
     expect(receiver.requests.filter((request) => request.json.kind === 'trigger')).toHaveLength(1);
+  });
+});
+
+const postgresUp = await requireService('PostgreSQL', (signal) => probePostgres(POSTGRES_URL, signal));
+
+describe.skipIf(!postgresUp)('notifications through a real hub on PostgreSQL', () => {
+  it('sends the trigger and the resolve once each, with the outbox and alert states in PostgreSQL', async () => {
+    const receiver = await startHttpReceiver();
+    const database = await createTempPostgresDatabase(POSTGRES_URL);
+    const hub = await startTestHub(
+      {},
+      { yaml: API + notifierYaml(receiver) + apiDownRule(), store: database.url },
+    );
+    try {
+      await outcomes(hub, '/orders/v1', 503, 10);
+      await eventually(() => receiver.requests[0]);
+      await outcomes(hub, '/orders/v1', 200, 200);
+      await eventually(() => receiver.requests[1]);
+      expect(receiver.requests.map((request) => request.json.kind)).toEqual(['trigger', 'resolve']);
+      const log = await eventually(async () => {
+        const answer = await hub.api('GET', '/v1/notifications?status=delivered');
+        return answer.body.deliveries.length === 2 ? answer.body.deliveries : undefined;
+      });
+      expect(log[1].message).toMatchObject({ kind: 'trigger', items: [{ key: 'api.down:/orders/v1' }] });
+    } finally {
+      await hub.stop();
+      await receiver.close();
+      await database.drop();
+    }
   });
 });
