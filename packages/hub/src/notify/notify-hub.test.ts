@@ -121,6 +121,22 @@ describe('notifications through a real hub', () => {
     expect(log.body.next).toBeNull();
   });
 
+  it('`for:` damps a flap: a DOWN shorter than `for` sends nothing, one that holds fires after it', async () => {
+    const hub = await start(API + notifierYaml(receiver) + apiDownRule('[hook]', '    for: 1500ms\n'));
+    const status = async () => (await hub.api('GET', '/v1/apis/orders/v1')).body?.status as string;
+    await outcomes(hub, '/orders/v1', 503, 10);
+    await eventually(async () => (await status()) === 'DOWN');
+    await outcomes(hub, '/orders/v1', 200, 200);
+    await eventually(async () => (await status()) === 'UP');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(receiver.requests).toEqual([]);
+    const down = Date.now();
+    await outcomes(hub, '/orders/v1', 503, 100);
+    const trigger = await eventually(() => receiver.requests[0], { timeoutMs: 8000 });
+    expect(trigger.at - down).toBeGreaterThanOrEqual(1400);
+    expect(trigger.json.kind).toBe('trigger');
+  });
+
   it('many instances lost at once make one grouped notification, with the failing checks', async () => {
     const yaml = `instances:
   validTime: 1s
