@@ -4,6 +4,9 @@ import type { MessageItem, NotificationMessage } from '../../domain/model.js';
 import type { NotifierType } from '../../notifier.js';
 import { postJson } from '../post-json.js';
 
+/** Events sent concurrently for one message. */
+const EVENTS_AT_ONCE = 5;
+
 export const PAGERDUTY_SEVERITIES = ['critical', 'error', 'warning', 'info'] as const;
 
 export interface PagerDutyConfig {
@@ -96,8 +99,15 @@ export const pagerdutyNotifier: NotifierType<PagerDutyConfig> = {
           );
           return;
         }
-        // One by one, in order: a retry of the message re-sends the same events, which PagerDuty dedups.
-        for (const item of message.items) await post(pagerDutyEvent(config, message, item), signal);
+        // A few at a time, so a grouped message of many subjects fits in the timeout. A retry of the
+        // message sends the same events again, which PagerDuty dedups by key.
+        for (let start = 0; start < message.items.length; start += EVENTS_AT_ONCE) {
+          await Promise.all(
+            message.items
+              .slice(start, start + EVENTS_AT_ONCE)
+              .map((item) => post(pagerDutyEvent(config, message, item), signal)),
+          );
+        }
       },
     };
   },
