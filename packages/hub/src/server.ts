@@ -193,6 +193,23 @@ export async function startHub({
         : undefined;
     },
   });
+  health.addCheck({
+    name: 'notifications',
+    critical: false,
+    description: 'notifications reach their receivers',
+    run: () => {
+      const failing = notifications.recentFailures();
+      if (failing.length === 0) return undefined;
+      return {
+        status: 'warning',
+        message: failing
+          .map(
+            (f) => `${f.failures} attempts to ${f.notifier} failed in the last 15 min, last: ${f.lastError}`,
+          )
+          .join('; '),
+      };
+    },
+  });
   const loop = eventLoopDelayCheck({ warnMs: 100, errorMs: 1000 });
   health.addCheck({ name: 'event-loop', ...loop, critical: false, interval: '5s' });
 

@@ -66,6 +66,11 @@ export interface NotificationEngine {
   };
   /** Alerts pending or firing now. */
   alerts(): AlertState[];
+  /**
+   * Attempts that failed within the last `withinMs` (default 15 min), by notifier, with the latest
+   * error: what the hub's `notifications` health check reports.
+   */
+  recentFailures(withinMs?: number): { notifier: string; failures: number; lastError: string; at: number }[];
   /** Writes what is grouped but not sent yet (the next start delivers it), and waits for deliveries in flight. */
   stop(): Promise<void>;
 }
@@ -110,6 +115,8 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
   const book = new AlertBook(rules);
   const grouper = new Grouper();
   const waiters = new Map<number, (outcome: DeliveryOutcome) => void>();
+  /** Failed attempts, newest last, for the health check; bounded. */
+  const failures: { notifier: string; error: string; at: number }[] = [];
   let queue: StoredEvent[] = [];
   let scheduled = false;
   let started = false;
@@ -144,6 +151,10 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     ...(options.pollMs !== undefined && { pollMs: options.pollMs }),
     onOutcome(delivery, outcome) {
       waiters.get(delivery.id)?.(outcome);
+      if (outcome.status !== 'delivered' && delivery.kind !== 'test') {
+        failures.push({ notifier: delivery.notifier, error: outcome.error, at: outcome.at });
+        if (failures.length > 1000) failures.splice(0, failures.length - 1000);
+      }
     },
   });
 
@@ -367,6 +378,31 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     maintenance: (at = now()) => maintenanceView(at),
 
     alerts: () => [...book.alerts.values()],
+
+    recentFailures(withinMs = 900_000) {
+      const since = now() - withinMs;
+      const byNotifier = new Map<
+        string,
+        { notifier: string; failures: number; lastError: string; at: number }
+      >();
+      for (const failure of failures) {
+        if (failure.at < since) continue;
+        const entry = byNotifier.get(failure.notifier);
+        if (entry === undefined) {
+          byNotifier.set(failure.notifier, {
+            notifier: failure.notifier,
+            failures: 1,
+            lastError: failure.error,
+            at: failure.at,
+          });
+        } else {
+          entry.failures++;
+          entry.lastError = failure.error;
+          entry.at = failure.at;
+        }
+      }
+      return [...byNotifier.values()];
+    },
 
     async stop() {
       if (stopped) return;

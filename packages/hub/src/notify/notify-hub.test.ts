@@ -205,6 +205,12 @@ ${notifierYaml(receiver)}rules:
       );
       expect(failed).toMatchObject({ status: 'pending' });
       expect(failed.lastError).toMatch(/no answer before the timeout/);
+      // The hub's own health says so (a warning: the hub itself is fine).
+      const health = await fetch(`${hub.url}/health`);
+      const healthText = await health.text();
+      expect(healthText).toMatch(
+        /attempts to slow failed in the last 15 min, last: UNAVAILABLE: POST to 127\.0\.0\.1:\d+ failed: no answer before the timeout/,
+      );
       // Ingest goes on while the receiver hangs.
       const during = Date.now();
       expect((await outcomes(hub, '/orders/v1', 503, 10)).status).toBe(200);
