@@ -300,7 +300,9 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     },
 
     handle(events) {
-      if (stopped || rules.size === 0) return;
+      // Before start (the store not reachable yet) nothing is queued: start reconciles with the
+      // hub's state as it is then, so the queue cannot grow while the store is away.
+      if (!started || stopped || rules.size === 0) return;
       for (const event of events) queue.push(event);
       if (!scheduled) {
         scheduled = true;
