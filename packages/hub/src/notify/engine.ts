@@ -256,6 +256,8 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
 
   return {
     async start() {
+      // The hub's start-up retries its steps until the store answers: start once.
+      if (started) return;
       const stored = await store.loadAlertStates();
       book.restore(stored.map((record) => record.state as AlertState));
       book.setRules(rules);
