@@ -120,142 +120,139 @@ function checkApiHistory(
  * The hub's settings: their types, defaults, env names, flags and docs, in one table. A new
  * setting is a new entry here; the file, env and flag readers and `docs/hub-config.md` follow.
  */
-export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section(
-  {
-    server: section({
-      port: field(types.port(), {
-        default: 8900,
-        doc: 'TCP port the hub listens on; 0 picks a free one',
-        envAliases: ['HEARTBEAT_PORT'],
-        flag: 'port',
+const HUB_SETTINGS: SectionNode<HubConfig> = section({
+  server: section({
+    port: field(types.port(), {
+      default: 8900,
+      doc: 'TCP port the hub listens on; 0 picks a free one',
+      envAliases: ['HEARTBEAT_PORT'],
+      flag: 'port',
+    }),
+    host: field(types.string({ nonEmpty: true }), {
+      default: '0.0.0.0',
+      doc: 'address to listen on; `127.0.0.1` keeps the hub to this machine',
+      envAliases: ['HEARTBEAT_HOST'],
+      flag: 'host',
+    }),
+    routePrefix: field(types.string({ refine: routePrefix, description: 'route prefix' }), {
+      default: '',
+      doc: 'put before every route: with `/eni/heartbeat`, the API answers at `/eni/heartbeat/v1/…`',
+    }),
+    publicUrl: optionalField(types.url({ base: true }), {
+      doc: 'where people reach the hub (its dashboard), for the links in notifications',
+      defaultDoc: '`http://<host>:<port>`',
+    }),
+  }),
+  data: field(types.string({ nonEmpty: true, description: 'directory' }), {
+    default: './data',
+    doc: 'directory for the embedded SQLite file',
+    flag: 'data',
+  }),
+  store: optionalField(types.string({ nonEmpty: true, refine: storeLocation, description: 'URL or path' }), {
+    doc: '`postgres://user:password@host:5432/db` for PostgreSQL, or a SQLite file path',
+    defaultDoc: '`<data>/heartbeat.db`',
+    flag: 'store',
+    redact: redactUrlPassword,
+  }),
+  instances: section({
+    validTime: field(types.duration({ min: '1s' }), {
+      default: 60_000,
+      doc: 'an instance with no heartbeat for this long becomes `lost`',
+    }),
+    retention: field(types.duration({ min: '1s' }), {
+      default: 600_000,
+      doc: 'a `lost` instance leaves the live registry after this long (history keeps it)',
+    }),
+    selfPreservation: section({
+      enabled: field(types.boolean(), {
+        default: true,
+        doc: 'when many instances go silent at once, suspect the hub and keep them `alive`, `unconfirmed`',
       }),
-      host: field(types.string({ nonEmpty: true }), {
-        default: '0.0.0.0',
-        doc: 'address to listen on; `127.0.0.1` keeps the hub to this machine',
-        envAliases: ['HEARTBEAT_HOST'],
-        flag: 'host',
+      ratio: field(types.ratio(), {
+        default: 0.5,
+        doc: 'share of `alive` instances that must fall silent within one `validTime` to trigger it',
       }),
-      routePrefix: field(types.string({ refine: routePrefix, description: 'route prefix' }), {
-        default: '',
-        doc: 'put before every route: with `/eni/heartbeat`, the API answers at `/eni/heartbeat/v1/…`',
-      }),
-      publicUrl: optionalField(types.url({ base: true }), {
-        doc: 'where people reach the hub (its dashboard), for the links in notifications',
-        defaultDoc: '`http://<host>:<port>`',
+      minInstances: field(types.integer({ min: 0 }), {
+        default: 10,
+        doc: 'and at least this many of them',
       }),
     }),
-    data: field(types.string({ nonEmpty: true, description: 'directory' }), {
-      default: './data',
-      doc: 'directory for the embedded SQLite file',
-      flag: 'data',
+  }),
+  events: section({
+    retention: field(types.duration({ min: '1m' }), {
+      default: 2_592_000_000,
+      doc: 'how long events are kept',
     }),
-    store: optionalField(
-      types.string({ nonEmpty: true, refine: storeLocation, description: 'URL or path' }),
-      {
-        doc: '`postgres://user:password@host:5432/db` for PostgreSQL, or a SQLite file path',
-        defaultDoc: '`<data>/heartbeat.db`',
-        flag: 'store',
-        redact: redactUrlPassword,
-      },
-    ),
-    instances: section({
-      validTime: field(types.duration({ min: '1s' }), {
-        default: 60_000,
-        doc: 'an instance with no heartbeat for this long becomes `lost`',
-      }),
-      retention: field(types.duration({ min: '1s' }), {
-        default: 600_000,
-        doc: 'a `lost` instance leaves the live registry after this long (history keeps it)',
-      }),
-      selfPreservation: section({
-        enabled: field(types.boolean(), {
-          default: true,
-          doc: 'when many instances go silent at once, suspect the hub and keep them `alive`, `unconfirmed`',
-        }),
-        ratio: field(types.ratio(), {
-          default: 0.5,
-          doc: 'share of `alive` instances that must fall silent within one `validTime` to trigger it',
-        }),
-        minInstances: field(types.integer({ min: 0 }), {
-          default: 10,
-          doc: 'and at least this many of them',
-        }),
-      }),
+  }),
+  auth: section({
+    publicRead: field(types.boolean(), {
+      default: false,
+      doc: 'anyone may read the API without a key (ingest and admin still need one)',
     }),
-    events: section({
-      retention: field(types.duration({ min: '1m' }), {
-        default: 2_592_000_000,
-        doc: 'how long events are kept',
-      }),
+    adminKey: optionalField(types.string({ nonEmpty: true }), {
+      doc: 'a key with the `admin` scope, to create the first keys; keep it secret',
+      defaultDoc: 'none',
+      envAliases: ['HEARTBEAT_ADMIN_KEY'],
+      redact: () => '***',
     }),
-    auth: section({
-      publicRead: field(types.boolean(), {
-        default: false,
-        doc: 'anyone may read the API without a key (ingest and admin still need one)',
-      }),
-      adminKey: optionalField(types.string({ nonEmpty: true }), {
-        doc: 'a key with the `admin` scope, to create the first keys; keep it secret',
-        defaultDoc: 'none',
-        envAliases: ['HEARTBEAT_ADMIN_KEY'],
-        redact: () => '***',
-      }),
+  }),
+  ingest: section({
+    maxBodyBytes: field(types.byteSize({ min: 1024 }), {
+      default: 1_048_576,
+      doc: 'largest request body on ingest routes; a larger one is a 413',
     }),
-    ingest: section({
-      maxBodyBytes: field(types.byteSize({ min: 1024 }), {
-        default: 1_048_576,
-        doc: 'largest request body on ingest routes; a larger one is a 413',
-      }),
-      maxBatch: field(types.integer({ min: 1 }), {
-        default: 1000,
-        doc: 'most heartbeats or observations in one request',
-      }),
+    maxBatch: field(types.integer({ min: 1 }), {
+      default: 1000,
+      doc: 'most heartbeats or observations in one request',
     }),
-    log: section({
-      level: field(types.oneOf(LOG_LEVELS), {
-        default: 'info',
-        doc: 'least severe level logged',
-        envAliases: ['HEARTBEAT_LOG_LEVEL'],
-        flag: 'logLevel',
-      }),
-      format: field(types.oneOf(LOG_FORMATS), {
-        default: 'json',
-        doc: '`json` lines for machines, `pretty` for people at a terminal',
-      }),
+  }),
+  log: section({
+    level: field(types.oneOf(LOG_LEVELS), {
+      default: 'info',
+      doc: 'least severe level logged',
+      envAliases: ['HEARTBEAT_LOG_LEVEL'],
+      flag: 'logLevel',
     }),
-    autoRegister: field(types.boolean(), {
-      default: true,
-      doc: 'an unknown basepath seen in observations is registered as an API (origin `auto`); `false` turns that off',
+    format: field(types.oneOf(LOG_FORMATS), {
+      default: 'json',
+      doc: '`json` lines for machines, `pretty` for people at a terminal',
     }),
-    apiHistory: section(
-      {
-        minuteRetention: field(types.duration({ min: '1h' }), {
-          default: 86_400_000,
-          doc: 'per-minute API history is kept this long, then downsampled to hours',
-        }),
-        retention: field(types.duration({ min: '1h' }), {
-          default: 2_592_000_000,
-          doc: 'API history is kept this long at all',
-        }),
-      },
-      { check: checkApiHistory },
-    ),
-    apis: APIS_SCHEMA,
-    notifications: section({
-      maxAttempts: field(types.integer({ min: 1, max: 100 }), {
-        default: 8,
-        doc: 'attempts per delivery before it is given up (backoff 1s, 2s, 4s … up to 5m, with jitter)',
+  }),
+  autoRegister: field(types.boolean(), {
+    default: true,
+    doc: 'an unknown basepath seen in observations is registered as an API (origin `auto`); `false` turns that off',
+  }),
+  apiHistory: section(
+    {
+      minuteRetention: field(types.duration({ min: '1h' }), {
+        default: 86_400_000,
+        doc: 'per-minute API history is kept this long, then downsampled to hours',
       }),
       retention: field(types.duration({ min: '1h' }), {
         default: 2_592_000_000,
-        doc: 'how long the delivery log keeps delivered and failed notifications',
+        doc: 'API history is kept this long at all',
       }),
+    },
+    { check: checkApiHistory },
+  ),
+  apis: APIS_SCHEMA,
+  notifications: section({
+    maxAttempts: field(types.integer({ min: 1, max: 100 }), {
+      default: 8,
+      doc: 'attempts per delivery before it is given up (backoff 1s, 2s, 4s … up to 5m, with jitter)',
     }),
-    notifiers: NOTIFIERS_SCHEMA,
-    rules: RULES_SCHEMA,
-    maintenance: MAINTENANCE_SCHEMA,
-  },
-  { check: checkNotificationNames },
-);
+    retention: field(types.duration({ min: '1h' }), {
+      default: 2_592_000_000,
+      doc: 'how long the delivery log keeps delivered and failed notifications',
+    }),
+  }),
+  notifiers: NOTIFIERS_SCHEMA,
+  rules: RULES_SCHEMA,
+  maintenance: MAINTENANCE_SCHEMA,
+});
+
+/** The settings with the rules across sections: a rule's notifiers and a window's rules must exist. */
+export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = { ...HUB_SETTINGS, check: checkNotificationNames };
 
 /** The configuration with nothing given. */
 export const DEFAULT_HUB_CONFIG: HubConfig = defaultsOf(HUB_CONFIG_SCHEMA);
