@@ -28,8 +28,9 @@ export type ResolvedConfig<T> =
 export function resolveConfig<T>(schema: SectionNode<T>, input: ConfigInput): ResolvedConfig<T> {
   const root = untyped(schema);
   const problems: ConfigProblem[] = [];
-  // Read lowest precedence first, so problems are listed file, env, flags.
+  /** Where the file wrote each value, list items included, for the checks across sections. */
   const written = new Map<string, string>();
+  // Read lowest precedence first, so problems are listed file, env, flags.
   const file: ConfigLayer = input.file
     ? readFileLayer(root, input.file.text, input.file.name, problems, written)
     : new Map<string, LayerValue>();
