@@ -15,6 +15,7 @@ const SCENARIOS: readonly Scenario[] = [
   (await import('./pulse.js')).pulse,
   (await import('./dashboard.js')).dashboard,
   (await import('./metrics-scrape.js')).metricsScrape,
+  (await import('./notify-storm.js')).notifyStorm,
 ];
 
 // bench/dist/run.js → bench/results

@@ -18,6 +18,7 @@ import { createApiRegistry } from './registry/api-registry.js';
 import type { ProbeResultRecord } from './store/store.js';
 import { createGroupCommitter } from './registry/group-committer.js';
 import { createInstanceRegistry } from './registry/instance-registry.js';
+import { createNotificationEngine } from './notify/engine.js';
 import { openStore } from './store/open-store.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
@@ -136,6 +137,21 @@ export async function startHub({
     onDefinitionsChanged: (definitions) => pulse.sync(definitions),
   });
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
+  let ownUrl = '';
+  const notifications = createNotificationEngine({
+    store,
+    logger,
+    state: {
+      api: (basepath) => apis.view(basepath),
+      apis: () => apis.views(),
+      instance: (instanceId) => registry.get(instanceId),
+      instances: () => registry.all(),
+      selfPreservation: () => registry.selfPreservation,
+    },
+    settings: () => config,
+    publicUrl: () => config.server.publicUrl ?? ownUrl,
+  });
+  events.subscribe((stored) => notifications.handle(stored));
   const context: HubContext = {
     config,
     store,
@@ -144,6 +160,7 @@ export async function startHub({
     registry,
     keys,
     events,
+    notifications,
     logger,
     metrics,
     startedAt,
@@ -184,6 +201,23 @@ export async function startHub({
         : undefined;
     },
   });
+  health.addCheck({
+    name: 'notifications',
+    critical: false,
+    description: 'notifications reach their receivers',
+    run: () => {
+      const failing = notifications.recentFailures();
+      if (failing.length === 0) return undefined;
+      return {
+        status: 'warning',
+        message: failing
+          .map(
+            (f) => `${f.failures} attempts to ${f.notifier} failed in the last 15 min, last: ${f.lastError}`,
+          )
+          .join('; '),
+      };
+    },
+  });
   const loop = eventLoopDelayCheck({ warnMs: 100, errorMs: 1000 });
   health.addCheck({ name: 'event-loop', ...loop, critical: false, interval: '5s' });
 
@@ -202,6 +236,7 @@ export async function startHub({
   const shownHost =
     config.server.host === '0.0.0.0' || config.server.host === '::' ? '127.0.0.1' : config.server.host;
   const url = `http://${shownHost}:${port}`;
+  ownUrl = url;
   logger.info({ url, store: store.location, kind: store.kind }, `hub listening on ${url}`);
 
   let stopping = false;
@@ -214,6 +249,7 @@ export async function startHub({
         await apis.load();
         await apis.syncDeclared(apiDefinitionsFromConfig(config, Date.now()));
         apis.start();
+        await notifications.start();
         const token = await keys.bootstrap();
         if (token) onBootstrapKey(token);
         storeReady = true;
@@ -268,6 +304,11 @@ export async function startHub({
     config.auth.publicRead = next.auth.publicRead;
     Object.assign(config.instances.selfPreservation, next.instances.selfPreservation);
     config.log.level = next.log.level;
+    config.notifiers = next.notifiers;
+    config.rules = next.rules;
+    config.maintenance = next.maintenance;
+    config.notifications = next.notifications;
+    notifications.reload();
     if ('level' in logger) (logger as { level: string }).level = next.log.level;
     apis
       .syncDeclared(apiDefinitionsFromConfig(config, Date.now()))
@@ -310,6 +351,7 @@ export async function startHub({
     clearInterval(pulseFlush);
     await pulse.stop();
     apis.stop();
+    await notifications.stop();
     await committer
       .flush()
       .catch((thrown: unknown) =>

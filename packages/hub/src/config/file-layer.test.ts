@@ -79,7 +79,7 @@ describe('readFileLayer', () => {
 
   it('reports wrong shapes where they are', () => {
     expect(read('server: 8900', 'log:', '  level: [info]', 'data:', '  dir: x').problems).toEqual([
-      'hub.yaml:1:9 server | expected a mapping with port, host, routePrefix, found 8900',
+      'hub.yaml:1:9 server | expected a mapping with port, host, routePrefix, publicUrl, found 8900',
       'hub.yaml:3:10 log.level | expected a value (one of fatal, error, warn, info, debug, trace, silent), found a list',
       'hub.yaml:5:3 data | expected a value (directory), found a mapping',
     ]);
@@ -106,8 +106,8 @@ describe('readFileLayer', () => {
       'hub.yaml:2:3 server.prot | unknown key; did you mean "port"?',
       'hub.yaml:4:3 instances.valid_time | unknown key; did you mean "validTime"?',
       'hub.yaml:5:1 port | unknown key; did you mean "server.port"?',
-      'hub.yaml:6:1 retention | unknown key; did you mean "instances.retention" or "events.retention" or "apiHistory.retention"?',
-      'hub.yaml:7:1 colour | unknown key; at the top level the keys are server, data, store, instances, events, auth, ingest, log, autoRegister, apiHistory, metrics, badges, apis',
+      'hub.yaml:6:1 retention | unknown key; did you mean "instances.retention" or "events.retention" or "apiHistory.retention" or "notifications.retention"?',
+      'hub.yaml:7:1 colour | unknown key; at the top level the keys are server, data, store, instances, events, auth, ingest, log, autoRegister, apiHistory, metrics, badges, apis, notifications, notifiers, rules, maintenance',
     ]);
     expect(read('log:', '  colour: true').problems).toEqual([
       'hub.yaml:2:3 log.colour | unknown key; under log the keys are level, format',

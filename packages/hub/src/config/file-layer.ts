@@ -39,6 +39,8 @@ export function readFileLayer(
   text: string,
   fileName: string,
   problems: ConfigProblem[],
+  /** Filled with where every value was written, list items included (`rules[0].notify`), for checks. */
+  locations?: Map<string, string>,
 ): ConfigLayer {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
@@ -67,6 +69,7 @@ export function readFileLayer(
     return layer;
   }
   reader.readSection(schema, contents, '', (path, value, location) => layer.set(path, { value, location }));
+  if (locations) for (const [path, location] of reader.locations) locations.set(path, location);
   return layer;
 }
 
@@ -77,7 +80,7 @@ class YamlConfigReader {
   /** Every dotted path in the schema, to suggest `server.port` for a `port:` at the top. */
   private readonly allPaths: string[];
   /** Where each value read was written, by dotted path (`apis[0].pulse.timeout`), for checks. */
-  private readonly locations = new Map<string, string>();
+  readonly locations = new Map<string, string>();
   /** What was read inside list items, by dotted path, valid item or not: for duplicate keys. */
   private readonly values = new Map<string, unknown>();
   /** Every dotted path the file writes a value for, good or bad. */
@@ -330,7 +333,11 @@ class YamlConfigReader {
     // A key in the wrong section: `port:` at the top means `server.port`.
     const elsewhere = path.includes('[')
       ? []
-      : this.allPaths.filter((candidate) => suggest(key, [candidate.split('.').pop() ?? '']) !== undefined);
+      : this.allPaths.filter(
+          // Settings inside list items are no place to move a top-level key to.
+          (candidate) =>
+            !candidate.includes('[') && suggest(key, [candidate.split('.').pop() ?? '']) !== undefined,
+        );
     if (elsewhere.length > 0) {
       return `unknown key; did you mean ${elsewhere.map((candidate) => `"${candidate}"`).join(' or ')}?`;
     }

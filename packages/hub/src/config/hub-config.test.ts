@@ -5,7 +5,7 @@ import { resolveConfig } from './resolve-config.js';
 describe('DEFAULT_HUB_CONFIG', () => {
   it('is the documented defaults, durations in ms', () => {
     expect(DEFAULT_HUB_CONFIG).toStrictEqual({
-      server: { port: 8900, host: '0.0.0.0', routePrefix: '' },
+      server: { port: 8900, host: '0.0.0.0', routePrefix: '', publicUrl: undefined },
       data: './data',
       store: undefined,
       instances: {
@@ -22,6 +22,10 @@ describe('DEFAULT_HUB_CONFIG', () => {
       metrics: { enabled: true },
       badges: { maxAge: 60_000 },
       apis: [],
+      notifications: { maxAttempts: 8, retention: 2_592_000_000 },
+      notifiers: [],
+      rules: [],
+      maintenance: [],
     });
   });
 

@@ -1,4 +1,13 @@
 import { join } from 'node:path';
+import {
+  checkNotificationNames,
+  MAINTENANCE_SCHEMA,
+  NOTIFIERS_SCHEMA,
+  RULES_SCHEMA,
+  type MaintenanceConfig,
+  type NotifierConfig,
+  type RuleConfig,
+} from '../notify/config.js';
 import { APIS_SCHEMA, type ApiConfig } from './api-config.js';
 import {
   defaultsOf,
@@ -24,6 +33,8 @@ export interface HubConfig {
     host: string;
     /** `''` or `/eni/heartbeat`: no trailing slash. */
     routePrefix: string;
+    /** The address people reach the hub at, for links in notifications; unset: from host and port. */
+    publicUrl?: string;
   };
   /** Directory of the embedded SQLite file. */
   data: string;
@@ -48,6 +59,12 @@ export interface HubConfig {
   badges: { maxAge: number };
   /** The APIs declared in the file (`apis:`); YAML only. */
   apis: ApiConfig[];
+  /** Delivery of notifications: retries and how long the delivery log is kept. */
+  notifications: { maxAttempts: number; retention: number };
+  /** Receivers (`notifiers:`), rules and maintenance windows; YAML only (see notify/config.ts). */
+  notifiers: NotifierConfig[];
+  rules: RuleConfig[];
+  maintenance: MaintenanceConfig[];
 }
 
 const ROUTE_PREFIX = /^(?:\/[A-Za-z0-9._~-]+)*$/;
@@ -107,7 +124,7 @@ function checkApiHistory(
  * The hub's settings: their types, defaults, env names, flags and docs, in one table. A new
  * setting is a new entry here; the file, env and flag readers and `docs/hub-config.md` follow.
  */
-export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section({
+const HUB_SETTINGS: SectionNode<HubConfig> = section({
   server: section({
     port: field(types.port(), {
       default: 8900,
@@ -124,6 +141,10 @@ export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section({
     routePrefix: field(types.string({ refine: routePrefix, description: 'route prefix' }), {
       default: '',
       doc: 'put before every route: with `/eni/heartbeat`, the API answers at `/eni/heartbeat/v1/…`',
+    }),
+    publicUrl: optionalField(types.url({ base: true }), {
+      doc: 'where people reach the hub (its dashboard), for the links in notifications',
+      defaultDoc: '`http://<host>:<port>`',
     }),
   }),
   data: field(types.string({ nonEmpty: true, description: 'directory' }), {
@@ -231,7 +252,23 @@ export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = section({
     }),
   }),
   apis: APIS_SCHEMA,
+  notifications: section({
+    maxAttempts: field(types.integer({ min: 1, max: 100 }), {
+      default: 8,
+      doc: 'attempts per delivery before it is given up (backoff 1s, 2s, 4s … up to 5m, with jitter)',
+    }),
+    retention: field(types.duration({ min: '1h' }), {
+      default: 2_592_000_000,
+      doc: 'how long the delivery log keeps delivered and failed notifications',
+    }),
+  }),
+  notifiers: NOTIFIERS_SCHEMA,
+  rules: RULES_SCHEMA,
+  maintenance: MAINTENANCE_SCHEMA,
 });
+
+/** The settings with the rules across sections: a rule's notifiers and a window's rules must exist. */
+export const HUB_CONFIG_SCHEMA: SectionNode<HubConfig> = { ...HUB_SETTINGS, check: checkNotificationNames };
 
 /** The configuration with nothing given. */
 export const DEFAULT_HUB_CONFIG: HubConfig = defaultsOf(HUB_CONFIG_SCHEMA);

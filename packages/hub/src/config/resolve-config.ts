@@ -28,9 +28,11 @@ export type ResolvedConfig<T> =
 export function resolveConfig<T>(schema: SectionNode<T>, input: ConfigInput): ResolvedConfig<T> {
   const root = untyped(schema);
   const problems: ConfigProblem[] = [];
+  /** Where the file wrote each value, list items included, for the checks across sections. */
+  const written = new Map<string, string>();
   // Read lowest precedence first, so problems are listed file, env, flags.
   const file: ConfigLayer = input.file
-    ? readFileLayer(root, input.file.text, input.file.name, problems)
+    ? readFileLayer(root, input.file.text, input.file.name, problems, written)
     : new Map<string, LayerValue>();
   const env = readEnvLayer(root, input.env ?? {}, problems, input.otherEnvNames);
   const flags = readFlagLayer(root, input.flags ?? {}, problems);
@@ -65,7 +67,15 @@ export function resolveConfig<T>(schema: SectionNode<T>, input: ConfigInput): Re
   // Rules across settings hold whichever source each setting came from; the file reader has
   // already checked what only the file can give (list items, optional sections).
   if (problems.length === 0)
-    runChecks(root, config, '', (path) => locations.get(path), 'configuration', problems);
+    runChecks(
+      root,
+      config,
+      '',
+      // Inside lists only the file can have written it (rules[0].notify).
+      (path) => locations.get(path) ?? written.get(path),
+      'configuration',
+      problems,
+    );
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: config as T, sources };
 }

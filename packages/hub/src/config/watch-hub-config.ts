@@ -25,6 +25,10 @@ export const RELOADABLE_PATHS = [
   'instances.selfPreservation.*',
   'apiHistory.*',
   'badges.*',
+  'notifiers',
+  'rules',
+  'maintenance',
+  'notifications.*',
 ] as const;
 
 /** Whether a change to this setting takes effect without a restart. */

@@ -14,6 +14,7 @@ import { hubStatusRoutes } from './routes/hub-status.js';
 import { instanceRoutes } from './routes/instances.js';
 import { tracesRoute } from '../otlp/traces-route.js';
 import { keyRoutes } from './routes/keys.js';
+import { notificationRoutes } from './routes/notifications.js';
 import { observationRoutes } from './routes/observations.js';
 import { serviceRoutes } from './routes/services.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -40,6 +41,7 @@ export function hubRoutes(hub: HubContext): Route[] {
     ...apiAdminRoutes(hub),
     ...eventRoutes(hub),
     ...keyRoutes(hub),
+    ...notificationRoutes(hub),
     ...hubStatusRoutes(hub),
     ...dashboardRoutes(hub),
     ...metricsRoutes(hub),

@@ -2,6 +2,7 @@ import type { Logger } from '@heartbeat/sdk';
 import type { KeyRing } from '../auth/api-keys.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { EventBus } from '../events/event-bus.js';
+import type { NotificationEngine } from '../notify/engine.js';
 import type { ApiRegistry } from '../registry/api-registry.js';
 import type { GroupCommitter } from '../registry/group-committer.js';
 import type { HubMetrics } from '../metrics/hub-metrics.js';
@@ -18,6 +19,7 @@ export interface HubContext {
   apis: ApiRegistry;
   keys: KeyRing;
   events: EventBus;
+  notifications: NotificationEngine;
   logger: Logger;
   /** Counters and histograms for `GET /metrics`; a notifier increments `metrics.notifications`. */
   metrics: HubMetrics;

@@ -30,6 +30,7 @@ import {
   type CommitBatch,
   type Store,
 } from './store.js';
+import { notificationStoreContract } from './notification-store.contract.js';
 
 const HOUR_MS = 3_600_000;
 /** The hour T0 falls in (T0 itself is 40 minutes into it). */
@@ -88,6 +89,8 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
     afterEach(async () => {
       await subject.cleanup();
     });
+
+    notificationStoreContract(() => subject);
 
     describe('lifecycle', () => {
       it('migrates idempotently: running it again changes nothing and the store works', async () => {

@@ -109,12 +109,110 @@ export interface EventQuery {
   limit: number;
 }
 
+/** Where a delivery stands: waiting (maybe to be retried), delivered, or given up on. */
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** A notification to hand to one notifier, as the engine queues it. */
+export interface NewDelivery {
+  notifier: string;
+  rule: string;
+  /** `trigger`, `reminder`, `resolve` or `test`. */
+  kind: string;
+  title: string;
+  /** The rendered message (JSON-serializable); the notifier formats it for its receiver. */
+  message: unknown;
+  createdAt: number;
+  /** When it may first be attempted (epoch ms). */
+  nextAttemptAt: number;
+}
+
+/** One row of the notification outbox: a delivery and its outcome so far. */
+export interface DeliveryRecord extends NewDelivery {
+  id: number;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  deliveredAt: number | null;
+  updatedAt: number;
+}
+
+/** The stored state of one rule's alert on one condition (opaque JSON to the store). */
+export interface AlertStateRecord {
+  rule: string;
+  key: string;
+  state: unknown;
+  updatedAt: number;
+}
+
+/** What the notification engine writes at once: queued deliveries with the alert states they settle. */
+export interface NotificationWrite {
+  deliveries?: readonly NewDelivery[];
+  /** Upserted by (rule, key). */
+  alerts?: readonly AlertStateRecord[];
+  /** Deleted by (rule, key), after the upserts. */
+  deletedAlerts?: readonly { rule: string; key: string }[];
+}
+
+/** How a delivery attempt ended. `pending` with a later `nextAttemptAt` is a retry. */
+export type DeliveryOutcome =
+  | { status: 'delivered'; at: number }
+  | { status: 'pending'; at: number; error: string; nextAttemptAt: number }
+  | { status: 'failed'; at: number; error: string };
+
+export interface DeliveryQuery {
+  status?: DeliveryStatus;
+  notifier?: string;
+  rule?: string;
+  /** Only rows with an id below this (paging, newest first). */
+  beforeId?: number;
+  /** At most this many, newest (highest id) first. */
+  limit: number;
+}
+
+/**
+ * The notification outbox and alert states. Deliveries are claimed with a lease, so that hubs
+ * sharing one database deliver each row once: a claim takes due, unleased rows in one statement
+ * (PostgreSQL: `FOR UPDATE SKIP LOCKED`), and only the lease owner can record the outcome.
+ */
+export interface NotificationStore {
+  /** Queues deliveries and stores alert states in one transaction; returns the deliveries numbered. */
+  recordNotifications(write: NotificationWrite): Promise<DeliveryRecord[]>;
+  /** Every stored alert state. */
+  loadAlertStates(): Promise<AlertStateRecord[]>;
+  /**
+   * Leases up to `limit` pending deliveries due at `now` (of one notifier, when given) whose lease is
+   * free or expired, to `owner` until `now + leaseMs`; oldest due first.
+   */
+  claimDueDeliveries(claim: {
+    now: number;
+    leaseMs: number;
+    owner: string;
+    limit: number;
+    notifier?: string;
+  }): Promise<DeliveryRecord[]>;
+  /**
+   * Records attempts' outcomes (attempts + 1 each) and frees their leases, in one transaction;
+   * returns the ids recorded. A row `owner` no longer holds (its lease expired and another hub took
+   * it) is left as it is and not returned.
+   */
+  finishDeliveries(
+    owner: string,
+    finished: readonly { id: number; outcome: DeliveryOutcome }[],
+  ): Promise<number[]>;
+  /** Gives back leased rows not attempted (a hub stopping): claimable again at once. Returns how many. */
+  releaseDeliveries(owner: string, ids: readonly number[]): Promise<number>;
+  /** The delivery log, newest first. */
+  listDeliveries(query: DeliveryQuery): Promise<DeliveryRecord[]>;
+  /** Deletes delivered and failed rows last updated before this time; returns how many. */
+  pruneDeliveries(before: number): Promise<number>;
+}
+
 /**
  * Everything the hub keeps. One interface, one contract suite (`store.contract.ts`), run against
  * every backend: embedded SQLite (the default) and PostgreSQL. Implementations do no business
  * logic: they persist and return plain records.
  */
-export interface Store {
+export interface Store extends NotificationStore {
   /** `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
   /** Where the data lives, safe to log (no password). */

@@ -125,4 +125,39 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       CREATE INDEX events_basepath ON events (basepath, id) WHERE basepath IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'notification outbox and alert states',
+    // Claims take pending rows FOR UPDATE SKIP LOCKED, in the order they fall due; the partial
+    // index serves exactly that.
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id              BIGSERIAL PRIMARY KEY,
+        created_at      BIGINT  NOT NULL,
+        notifier        TEXT COLLATE "C" NOT NULL,
+        rule            TEXT COLLATE "C" NOT NULL,
+        kind            TEXT    NOT NULL,
+        title           TEXT    NOT NULL,
+        message         JSONB   NOT NULL,
+        status          TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL,
+        next_attempt_at BIGINT  NOT NULL,
+        lease_owner     TEXT,
+        lease_until     BIGINT,
+        last_error      TEXT,
+        delivered_at    BIGINT,
+        updated_at      BIGINT  NOT NULL
+      );
+      CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at, id)
+        WHERE status = 'pending';
+
+      CREATE TABLE alert_states (
+        rule       TEXT COLLATE "C" NOT NULL,
+        key        TEXT COLLATE "C" NOT NULL,
+        state      JSONB  NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (rule, key)
+      );
+    `,
+  },
 ];

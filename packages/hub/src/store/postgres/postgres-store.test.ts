@@ -126,6 +126,7 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
       [schema],
     );
     expect(tables.map((row) => row.table_name).sort()).toEqual([
+      'alert_states',
       'api_buckets',
       'api_failures',
       'api_history',
@@ -133,6 +134,7 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
       'apis',
       'events',
       'instances',
+      'notification_deliveries',
       'probe_results',
       'schema_migrations',
     ]);

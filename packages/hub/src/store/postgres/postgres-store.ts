@@ -16,6 +16,7 @@ import {
   type Store,
 } from '../store.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
+import { createPostgresNotifications } from './postgres-notifications.js';
 
 export interface PostgresStoreOptions {
   /** `postgres://user:password@host:port/database`; the password never appears in `location` or errors. */
@@ -431,6 +432,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     getKey,
     listKeys,
     revokeKey,
+    ...createPostgresNotifications(withClient, transaction),
   };
 }
 

@@ -125,4 +125,39 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX events_basepath ON events (basepath, id) WHERE basepath IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'notification outbox and alert states',
+    // A delivery is claimed by setting a lease; the partial index serves the claim, which looks at
+    // pending rows only, in the order they fall due.
+    sql: `
+      CREATE TABLE notification_deliveries (
+        id              INTEGER PRIMARY KEY AUTOINCREMENT,
+        created_at      INTEGER NOT NULL,
+        notifier        TEXT    NOT NULL,
+        rule            TEXT    NOT NULL,
+        kind            TEXT    NOT NULL,
+        title           TEXT    NOT NULL,
+        message         TEXT    NOT NULL,
+        status          TEXT    NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+        attempts        INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        lease_owner     TEXT,
+        lease_until     INTEGER,
+        last_error      TEXT,
+        delivered_at    INTEGER,
+        updated_at      INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX notification_deliveries_due ON notification_deliveries (next_attempt_at, id)
+        WHERE status = 'pending';
+
+      CREATE TABLE alert_states (
+        rule       TEXT    NOT NULL,
+        key        TEXT    NOT NULL,
+        state      TEXT    NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (rule, key)
+      ) STRICT;
+    `,
+  },
 ];

@@ -18,6 +18,7 @@ import {
   type Store,
 } from '../store.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
+import { createSqliteNotifications } from './sqlite-notifications.js';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. `:memory:` gives a throwaway database. */
@@ -229,6 +230,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getKey,
     listKeys,
     revokeKey,
+    ...createSqliteNotifications(db, guard),
   };
 }
 
