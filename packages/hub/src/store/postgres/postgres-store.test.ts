@@ -131,9 +131,11 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
       'api_history',
       'api_keys',
       'apis',
+      'changes',
       'events',
       'instances',
       'probe_results',
+      'replicas',
       'schema_migrations',
     ]);
     const versions = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);

@@ -125,4 +125,47 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       CREATE INDEX events_basepath ON events (basepath, id) WHERE basepath IS NOT NULL;
     `,
   },
+  {
+    version: 3,
+    description: 'cluster mode: replicas, the change log, window buckets per replica',
+    // SQLite serves one hub, but keeps the same logical schema as PostgreSQL so both pass one contract
+    // suite. SQLite cannot change a primary key in place: the bucket table is rebuilt.
+    sql: `
+      CREATE TABLE api_buckets_v3 (
+        basepath  TEXT    NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        idx       INTEGER NOT NULL,
+        total     INTEGER NOT NULL,
+        failures  INTEGER NOT NULL,
+        traffic   INTEGER NOT NULL,
+        pulse     INTEGER NOT NULL,
+        otlp      INTEGER NOT NULL,
+        latency   TEXT    NOT NULL,
+        replica   TEXT    NOT NULL DEFAULT '',
+        PRIMARY KEY (basepath, bucket_ms, idx, replica)
+      ) STRICT;
+      INSERT INTO api_buckets_v3 (basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency)
+        SELECT basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency FROM api_buckets;
+      DROP TABLE api_buckets;
+      ALTER TABLE api_buckets_v3 RENAME TO api_buckets;
+      CREATE INDEX api_buckets_start ON api_buckets (idx * bucket_ms);
+
+      CREATE TABLE changes (
+        seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+        replica TEXT    NOT NULL,
+        at      INTEGER NOT NULL,
+        payload TEXT    NOT NULL
+      ) STRICT;
+      CREATE INDEX changes_at ON changes (at);
+
+      CREATE TABLE replicas (
+        id               TEXT    NOT NULL PRIMARY KEY,
+        url              TEXT    NOT NULL,
+        version          TEXT    NOT NULL,
+        started_at       INTEGER NOT NULL,
+        lease_expires_at INTEGER NOT NULL,
+        leader           INTEGER NOT NULL CHECK (leader IN (0, 1))
+      ) STRICT;
+    `,
+  },
 ];

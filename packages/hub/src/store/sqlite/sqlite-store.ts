@@ -11,12 +11,15 @@ import {
   type ApiBucketRecord,
   type ApiFailureRecord,
   type ApiHistoryRecord,
+  type ChangeRecord,
   type CommitBatch,
   type EventQuery,
   type InstanceTouch,
   type ProbeResultRecord,
+  type ReplicaRecord,
   type Store,
 } from '../store.js';
+import { changePayload, toChange, type ChangePayload } from '../change-log.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -206,6 +209,49 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return run((s) => s.revokeKey.run(at, id).changes > 0);
   }
 
+  function listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+    return run((s) => {
+      const count = Math.floor(limit);
+      if (!(count > 0)) return [];
+      return s.changes
+        .all(afterSeq, count)
+        .map((row) => toChange(row.seq, row.replica, row.at, JSON.parse(row.payload) as ChangePayload));
+    });
+  }
+
+  function renewReplica(replica: ReplicaRecord): Promise<void> {
+    return run((s) => {
+      s.renewReplica.run(
+        replica.id,
+        replica.url,
+        replica.version,
+        replica.startedAt,
+        replica.leaseExpiresAt,
+        replica.leader ? 1 : 0,
+      );
+    });
+  }
+
+  function listReplicas(): Promise<ReplicaRecord[]> {
+    return run((s) =>
+      s.replicas.all().map((row) => ({
+        id: row.id,
+        url: row.url,
+        version: row.version,
+        startedAt: row.started_at,
+        leaseExpiresAt: row.lease_expires_at,
+        leader: row.leader === 1,
+      })),
+    );
+  }
+
+  function removeReplicas(ids: readonly string[], expiredBefore?: number): Promise<void> {
+    return run((s) => {
+      for (const id of ids) s.removeReplica.run(id);
+      if (expiredBefore !== undefined) s.removeExpiredReplicas.run(expiredBefore);
+    });
+  }
+
   return {
     kind: 'sqlite',
     location,
@@ -229,6 +275,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     getKey,
     listKeys,
     revokeKey,
+    listChanges,
+    lastChangeSeq: () => run((s) => s.lastChangeSeq.get()?.seq ?? 0),
+    pruneChanges: (before) => run((s) => s.pruneChanges.run(before).changes),
+    // One hub per SQLite file: nobody else commits, and this hub always leads.
+    listenForChanges: () => guard(() => () => Promise.resolve()),
+    tryLeadership: () => guard(() => true),
+    renewReplica,
+    listReplicas,
+    removeReplicas,
   };
 }
 
@@ -294,7 +349,8 @@ const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
-const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
+const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency, replica';
+const REPLICA_COLUMNS = 'id, url, version, started_at, lease_expires_at, leader';
 const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
 const FAILURE_COLUMNS = 'basepath, at, status_code, error, duration_ms, source';
 const PROBE_COLUMNS = 'basepath, at, ok, status_code, error, duration_ms, detail';
@@ -335,6 +391,22 @@ interface EventRow {
   data: string;
 }
 
+interface ChangeRow {
+  seq: number;
+  replica: string;
+  at: number;
+  payload: string;
+}
+
+interface ReplicaRow {
+  id: string;
+  url: string;
+  version: string;
+  started_at: number;
+  lease_expires_at: number;
+  leader: number;
+}
+
 interface ApiRow {
   definition: string;
 }
@@ -349,6 +421,7 @@ interface BucketRow {
   pulse: number;
   otlp: number;
   latency: string;
+  replica: string;
 }
 
 interface HistoryRow {
@@ -414,6 +487,9 @@ function prepareStatements(db: Database.Database) {
        END
      WHERE instance_id = @instanceId`,
   );
+  const insertChange = db.prepare<[string, number, string]>(
+    'INSERT INTO changes (replica, at, payload) VALUES (?, ?, ?)',
+  );
   const insertEvent = db.prepare<EventParams>(
     'INSERT INTO events (at, kind, instance_id, service, basepath, data) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -423,9 +499,11 @@ function prepareStatements(db: Database.Database) {
        definition = excluded.definition, origin = excluded.origin,
        created_at = excluded.created_at, updated_at = excluded.updated_at`,
   );
-  const upsertBucket = db.prepare<[string, number, number, number, number, number, number, number, string]>(
-    `INSERT INTO api_buckets (${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (basepath, bucket_ms, idx) DO UPDATE SET
+  const upsertBucket = db.prepare<
+    [string, number, number, number, number, number, number, number, string, string]
+  >(
+    `INSERT INTO api_buckets (${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (basepath, bucket_ms, idx, replica) DO UPDATE SET
        total = excluded.total, failures = excluded.failures, traffic = excluded.traffic,
        pulse = excluded.pulse, otlp = excluded.otlp, latency = excluded.latency`,
   );
@@ -467,6 +545,7 @@ function prepareStatements(db: Database.Database) {
         bucket.bySource.pulse,
         bucket.bySource.otlp,
         JSON.stringify(bucket.latency),
+        batch.replica ?? bucket.replica ?? '',
       );
     }
     for (const row of batch.apiHistory ?? []) {
@@ -539,8 +618,26 @@ function prepareStatements(db: Database.Database) {
         return storedEvent(Number(lastInsertRowid), event);
       });
       writeApiRows(batch);
+      if (batch.replica !== undefined) {
+        insertChange.run(batch.replica, Date.now(), JSON.stringify(changePayload(batch, stored)));
+      }
       return stored;
     }),
+    changes: db.prepare<[number, number], ChangeRow>(
+      'SELECT seq, replica, at, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+    ),
+    lastChangeSeq: db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
+    pruneChanges: db.prepare<[number]>(
+      'DELETE FROM changes WHERE at < ? AND seq < (SELECT MAX(seq) FROM changes)',
+    ),
+    renewReplica: db.prepare<[string, string, string, number, number, number]>(
+      `INSERT INTO replicas (${REPLICA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET url = excluded.url, version = excluded.version,
+         started_at = excluded.started_at, lease_expires_at = excluded.lease_expires_at, leader = excluded.leader`,
+    ),
+    replicas: db.prepare<[], ReplicaRow>(`SELECT ${REPLICA_COLUMNS} FROM replicas ORDER BY id`),
+    removeReplica: db.prepare<[string]>('DELETE FROM replicas WHERE id = ?'),
+    removeExpiredReplicas: db.prepare<[number]>('DELETE FROM replicas WHERE lease_expires_at < ?'),
     liveInstances: db.prepare<[], InstanceRow>(
       `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE removed_at IS NULL ORDER BY instance_id`,
     ),
@@ -700,6 +797,7 @@ function toBucket(row: BucketRow): ApiBucketRecord {
     failures: row.failures,
     bySource: { traffic: row.traffic, pulse: row.pulse, otlp: row.otlp },
     latency: JSON.parse(row.latency) as Array<[number, number]>,
+    ...(row.replica !== '' && { replica: row.replica }),
   };
 }
 
