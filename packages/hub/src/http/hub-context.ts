@@ -1,5 +1,6 @@
 import type { Logger } from '@heartbeat/sdk';
 import type { KeyRing } from '../auth/api-keys.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { ApiRegistry } from '../registry/api-registry.js';
@@ -19,4 +20,6 @@ export interface HubContext {
   logger: Logger;
   startedAt: number;
   version: string;
+  /** Cluster mode (PostgreSQL): this replica, once it has joined; undefined on SQLite. */
+  cluster?: () => ClusterNode | undefined;
 }
