@@ -13,6 +13,7 @@ const SCENARIOS: readonly Scenario[] = [
   sdkEndpoints,
   ...(await import('./hub-scenarios.js')).HUB_SCENARIOS,
   (await import('./pulse.js')).pulse,
+  (await import('./cluster.js')).cluster,
 ];
 
 // bench/dist/run.js → bench/results

@@ -10,6 +10,8 @@ export interface ChangeFeedOptions {
   pollMs?: number;
   /** Changes read per query. Default 1000. */
   pageSize?: number;
+  /** This replica: its own changes are read for their events only. */
+  replica?: string;
 }
 
 /**
@@ -49,7 +51,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     do {
       again = false;
       for (;;) {
-        const page = await store.listChanges(seq, pageSize);
+        const page = await store.listChanges(seq, pageSize, options.replica);
         if (page.length > 0) {
           try {
             options.onChanges(page);

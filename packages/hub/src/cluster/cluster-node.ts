@@ -81,7 +81,7 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
   const { store, logger, replicaId, leaseMs } = options;
   const now = options.now ?? Date.now;
   const tickMs = Math.max(100, Math.min(500, Math.floor(leaseMs / 4)));
-  const feed = createChangeFeed({ store, logger, onChanges: options.onChanges });
+  const feed = createChangeFeed({ store, logger, onChanges: options.onChanges, replica: replicaId });
   let leader = false;
   let known: ReplicaRecord[] = [];
   let live: string[] = [];

@@ -1206,6 +1206,17 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         expect(change!.apiBuckets).toEqual([{ ...bucket, replica: 'r1' }]);
         expect(change!.events).toEqual(stored);
         expect(await store.lastChangeSeq()).toBe(change!.seq);
+        // Its own changes, a replica reads for their events only.
+        const [own] = await store.listChanges(0, 10, 'r1');
+        expect(own).toEqual({
+          ...change,
+          instances: [],
+          instanceTouches: [],
+          apis: [],
+          deletedApis: [],
+          apiBuckets: [],
+        });
+        expect(await store.listChanges(0, 10, 'r2')).toEqual([change]);
       });
 
       it('logs nothing for a batch without a replica, and numbers changes in commit order', async () => {

@@ -213,8 +213,11 @@ export interface Store {
     bucketsBefore: number;
   }): Promise<number>;
 
-  /** Changes committed with a `replica`, after `afterSeq`, oldest first, at most `limit`. */
-  listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]>;
+  /**
+   * Changes committed with a `replica`, after `afterSeq`, oldest first, at most `limit`. Those of the
+   * replica `eventsOnlyOf` come with their events only (a replica needs nothing else of its own).
+   */
+  listChanges(afterSeq: number, limit: number, eventsOnlyOf?: string): Promise<ChangeRecord[]>;
   /** The highest change sequence number, 0 when there is none. */
   lastChangeSeq(): Promise<number>;
   /** Deletes changes committed before this time, keeping the newest one; returns how many. */

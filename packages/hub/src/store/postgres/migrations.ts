@@ -131,6 +131,7 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
     // Each replica writes its own window buckets (replica in the key), so replicas never overwrite each
     // other's counts; a single hub writes replica ''. The change log numbers committed batches in commit
     // order (commits hold an advisory lock): replicas read what others committed since their last seq.
+    // Its JSON is TEXT, not JSONB: written once and read whole by clients, never queried inside.
     sql: `
       ALTER TABLE api_buckets ADD COLUMN replica TEXT COLLATE "C" NOT NULL DEFAULT '';
       ALTER TABLE api_buckets DROP CONSTRAINT api_buckets_pkey;
@@ -140,7 +141,8 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
         seq     BIGSERIAL PRIMARY KEY,
         replica TEXT   NOT NULL,
         at      BIGINT NOT NULL,
-        payload JSONB  NOT NULL
+        payload TEXT   NOT NULL,
+        events  TEXT
       );
       CREATE INDEX changes_at ON changes (at);
 

@@ -17,7 +17,7 @@ import {
   type ReplicaRecord,
   type Store,
 } from '../store.js';
-import { changePayload, toChange, type ChangePayload } from '../change-log.js';
+import { changePayload, toChange } from '../change-log.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 
 export interface PostgresStoreOptions {
@@ -222,7 +222,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         await client.query(APPEND_CHANGE, [
           batch.replica,
           Date.now(),
-          toJson(changePayload(batch, stored)),
+          toJson(changePayload(batch)),
+          stored.length > 0 ? JSON.stringify(stored) : null,
           channel,
         ]);
       }
@@ -476,7 +477,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }
   }
 
-  async function listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+  async function listChanges(
+    afterSeq: number,
+    limit: number,
+    eventsOnlyOf?: string,
+  ): Promise<ChangeRecord[]> {
     const count = Math.floor(limit);
     if (!(count > 0)) {
       assertOpen();
@@ -484,10 +489,13 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     }
     return withClient(async (client) => {
       const { rows } = await client.query<ChangeRow>(
-        'SELECT seq, replica, at, payload FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2',
-        [afterSeq, count],
+        `SELECT seq, replica, at, CASE WHEN replica = $3 THEN NULL ELSE payload END AS payload, events
+         FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [afterSeq, count, eventsOnlyOf ?? null],
       );
-      return rows.map((row) => toChange(Number(row.seq), row.replica, Number(row.at), row.payload));
+      return rows.map((row) =>
+        toChange(Number(row.seq), row.replica, Number(row.at), row.payload, row.events),
+      );
     });
   }
 
@@ -633,8 +641,9 @@ const COMPACT_LOCK = 0x68626370;
 const LEADER_LOCK = 0x68626c64;
 
 const APPEND_CHANGE = `
-  WITH appended AS (INSERT INTO changes (replica, at, payload) VALUES ($1, $2, $3) RETURNING seq)
-  SELECT pg_notify($4, seq::text) FROM appended`;
+  WITH appended AS (
+    INSERT INTO changes (replica, at, payload, events) VALUES ($1, $2, $3, $4) RETURNING seq)
+  SELECT pg_notify($5, seq::text) FROM appended`;
 const UNIQUE_VIOLATION = '23505';
 
 const INSTANCE_COLUMNS =
@@ -994,7 +1003,8 @@ interface ChangeRow {
   seq: string;
   replica: string;
   at: string;
-  payload: ChangePayload;
+  payload: string | null;
+  events: string | null;
 }
 
 interface ReplicaRow {

@@ -154,7 +154,8 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
         seq     INTEGER PRIMARY KEY AUTOINCREMENT,
         replica TEXT    NOT NULL,
         at      INTEGER NOT NULL,
-        payload TEXT    NOT NULL
+        payload TEXT    NOT NULL,
+        events  TEXT
       ) STRICT;
       CREATE INDEX changes_at ON changes (at);
 

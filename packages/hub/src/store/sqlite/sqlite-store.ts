@@ -19,7 +19,7 @@ import {
   type ReplicaRecord,
   type Store,
 } from '../store.js';
-import { changePayload, toChange, type ChangePayload } from '../change-log.js';
+import { changePayload, toChange } from '../change-log.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 
 export interface SqliteStoreOptions {
@@ -209,13 +209,13 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return run((s) => s.revokeKey.run(at, id).changes > 0);
   }
 
-  function listChanges(afterSeq: number, limit: number): Promise<ChangeRecord[]> {
+  function listChanges(afterSeq: number, limit: number, eventsOnlyOf?: string): Promise<ChangeRecord[]> {
     return run((s) => {
       const count = Math.floor(limit);
       if (!(count > 0)) return [];
       return s.changes
-        .all(afterSeq, count)
-        .map((row) => toChange(row.seq, row.replica, row.at, JSON.parse(row.payload) as ChangePayload));
+        .all(eventsOnlyOf ?? null, afterSeq, count)
+        .map((row) => toChange(row.seq, row.replica, row.at, row.payload, row.events));
     });
   }
 
@@ -395,7 +395,8 @@ interface ChangeRow {
   seq: number;
   replica: string;
   at: number;
-  payload: string;
+  payload: string | null;
+  events: string | null;
 }
 
 interface ReplicaRow {
@@ -487,8 +488,8 @@ function prepareStatements(db: Database.Database) {
        END
      WHERE instance_id = @instanceId`,
   );
-  const insertChange = db.prepare<[string, number, string]>(
-    'INSERT INTO changes (replica, at, payload) VALUES (?, ?, ?)',
+  const insertChange = db.prepare<[string, number, string, string | null]>(
+    'INSERT INTO changes (replica, at, payload, events) VALUES (?, ?, ?, ?)',
   );
   const insertEvent = db.prepare<EventParams>(
     'INSERT INTO events (at, kind, instance_id, service, basepath, data) VALUES (?, ?, ?, ?, ?, ?)',
@@ -619,12 +620,18 @@ function prepareStatements(db: Database.Database) {
       });
       writeApiRows(batch);
       if (batch.replica !== undefined) {
-        insertChange.run(batch.replica, Date.now(), JSON.stringify(changePayload(batch, stored)));
+        insertChange.run(
+          batch.replica,
+          Date.now(),
+          JSON.stringify(changePayload(batch)),
+          stored.length > 0 ? JSON.stringify(stored) : null,
+        );
       }
       return stored;
     }),
-    changes: db.prepare<[number, number], ChangeRow>(
-      'SELECT seq, replica, at, payload FROM changes WHERE seq > ? ORDER BY seq LIMIT ?',
+    changes: db.prepare<[string | null, number, number], ChangeRow>(
+      `SELECT seq, replica, at, CASE WHEN replica = ? THEN NULL ELSE payload END AS payload, events
+       FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
     ),
     lastChangeSeq: db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
     pruneChanges: db.prepare<[number]>(
