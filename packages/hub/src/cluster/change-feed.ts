@@ -12,6 +12,11 @@ export interface ChangeFeedOptions {
   pageSize?: number;
   /** This replica: its own changes are read for their events only. */
   replica?: string;
+  /**
+   * Changes older than this may have been pruned: a replica that could not read for that long may have
+   * missed some, and says so (`lastError`) until it is restarted. Default: never.
+   */
+  retentionMs?: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   let poll: NodeJS.Timeout | undefined;
   let unlisten: (() => Promise<void>) | undefined;
   let stopped = false;
+  let outOfSync: string | undefined;
 
   async function readAll(): Promise<void> {
     do {
@@ -73,9 +79,14 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
     }
     reading = readAll()
       .then(() => {
+        const at = Date.now();
+        if (options.retentionMs !== undefined && lastReadAt > 0 && at - lastReadAt > options.retentionMs) {
+          outOfSync = `could not read the change log for ${Math.round((at - lastReadAt) / 1000)} s, longer than it is kept: this replica may have missed changes; restart it`;
+          logger.error({}, `cluster: ${outOfSync}`);
+        }
         if (lastError !== undefined) logger.info({}, 'cluster: reading the change log again');
         lastError = undefined;
-        lastReadAt = Date.now();
+        lastReadAt = at;
       })
       .catch((thrown: unknown) => {
         const reason = describeError(thrown);
@@ -110,7 +121,7 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
       return lastReadAt;
     },
     get lastError() {
-      return lastError;
+      return outOfSync ?? lastError;
     },
     async stop() {
       stopped = true;

@@ -81,7 +81,14 @@ export function createClusterNode(options: ClusterNodeOptions): ClusterNode {
   const { store, logger, replicaId, leaseMs } = options;
   const now = options.now ?? Date.now;
   const tickMs = Math.max(100, Math.min(500, Math.floor(leaseMs / 4)));
-  const feed = createChangeFeed({ store, logger, onChanges: options.onChanges, replica: replicaId });
+  const feed = createChangeFeed({
+    store,
+    logger,
+    onChanges: options.onChanges,
+    replica: replicaId,
+    // The leader prunes changes older than CHANGE_RETENTION_MS, once a minute.
+    retentionMs: CHANGE_RETENTION_MS - HOUSEKEEPING_EVERY_MS,
+  });
   let leader = false;
   let known: ReplicaRecord[] = [];
   let live: string[] = [];

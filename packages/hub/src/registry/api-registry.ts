@@ -392,7 +392,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           changed++;
         }
       }
-      if (events.length > 0) await committer.submit({ events, apis: upserts, deletedApis: deleted });
+      if (events.length > 0) {
+        // Every replica reads the same YAML and writes the same rows; the leader alone records events.
+        await committer.submit({ events: decides() ? events : [], apis: upserts, deletedApis: deleted });
+      }
       return { added, changed, removed: deleted.length };
     },
 

@@ -425,6 +425,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       });
       try {
         await client.connect();
+        // A machine that vanishes sends no FIN: without these the server would keep this session, and
+        // the leadership lock with it, for hours (the kernel's default keepalive). About 11 s instead.
+        await client.query(
+          'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
+        );
         await client.query(`LISTEN "${channel}"`);
       } catch (thrown) {
         client.end().catch(() => {});
