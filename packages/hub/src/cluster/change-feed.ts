@@ -103,7 +103,11 @@ export function createChangeFeed(options: ChangeFeedOptions): ChangeFeed {
   return {
     async start(from) {
       seq = from;
-      unlisten = await store.listenForChanges(() => void read());
+      unlisten = await store.listenForChanges((notice) => {
+        // A commit of this replica's own without events has nothing for it: it holds that already.
+        if (notice && notice.replica === options.replica && !notice.hasEvents) return;
+        void read();
+      });
       poll = setInterval(() => void read(), pollMs);
       poll.unref();
       await read();

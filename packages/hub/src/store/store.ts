@@ -122,6 +122,13 @@ export interface ChangeRecord {
   events: StoredEvent[];
 }
 
+/** What a change notification says: enough to skip reading a replica's own changes without events. */
+export interface ChangeNotice {
+  seq: number;
+  replica: string;
+  hasEvents: boolean;
+}
+
 /** A hub replica registered in the store, with a lease it renews (cluster mode). */
 export interface ReplicaRecord {
   id: string;
@@ -223,11 +230,12 @@ export interface Store {
   /** Deletes changes committed before this time, keeping the newest one; returns how many. */
   pruneChanges(before: number): Promise<number>;
   /**
-   * Calls `onChange` soon after any change is committed by any replica, and after the connection
-   * it listens on is lost and opened again (the listener then may have missed some: read them).
-   * Resolves with the function that stops listening. SQLite (one hub) never calls it.
+   * Calls `onChange` soon after any change is committed by any replica, with what the notification
+   * says of it, and with nothing after the connection it listens on is lost and opened again (the
+   * listener then may have missed some: read them). Resolves with the function that stops listening.
+   * SQLite (one hub) never calls it.
    */
-  listenForChanges(onChange: () => void): Promise<() => Promise<void>>;
+  listenForChanges(onChange: (change?: ChangeNotice) => void): Promise<() => Promise<void>>;
   /**
    * Tries to hold the cluster leadership (the replica that decides lease expiry and self-preservation)
    * and says whether this store holds it now. PostgreSQL: a session advisory lock on a dedicated

@@ -3,7 +3,7 @@
  * on the same schema, handed over when its connection dies, and change notifications across stores.
  */
 import { describe, expect, it, onTestFinished } from 'vitest';
-import { instanceRecord } from '../../testing/store-fixtures.js';
+import { instanceRecord, newEvent } from '../../testing/store-fixtures.js';
 import { startTcpProxy } from '../../testing/tcp-proxy.js';
 import { eventually } from '../../testing/test-hub.js';
 import { openTempPostgresStore, POSTGRES_URL, requirePostgres } from '../../testing/test-stores.js';
@@ -72,12 +72,22 @@ describe.skipIf(!postgres)('PostgreSQL store in cluster mode', () => {
     });
     onTestFinished(() => listener.close());
     let told = 0;
-    const stop = await listener.listenForChanges(() => told++);
+    const notices: unknown[] = [];
+    const stop = await listener.listenForChanges((notice) => {
+      told++;
+      if (notice) notices.push(notice);
+    });
     const before = told;
 
     await base.store.commit({ instances: [instanceRecord({ instanceId: 'a' })], events: [], replica: 'r1' });
     await eventually(() => told > before);
-    expect((await listener.listChanges(0, 10)).map((change) => change.replica)).toEqual(['r1']);
+    const seq = await base.store.lastChangeSeq();
+    expect(notices).toEqual([{ seq, replica: 'r1', hasEvents: false }]);
+    await base.store.commit({ instances: [], events: [newEvent()], replica: 'r 2' });
+    await eventually(() => notices.length === 2);
+    expect(notices[1]).toEqual({ seq: seq + 1, replica: 'r 2', hasEvents: true });
+    const changeReplicas = (await listener.listChanges(0, 10)).map((change) => change.replica);
+    expect(changeReplicas).toEqual(['r1', 'r 2']);
 
     // A commit without a replica is not a change: nobody is told.
     const quiet = told;

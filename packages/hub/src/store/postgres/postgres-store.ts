@@ -9,6 +9,7 @@ import {
   type ApiBucketRecord,
   type ApiFailureRecord,
   type ApiHistoryRecord,
+  type ChangeNotice,
   type ChangeRecord,
   type CommitBatch,
   type EventQuery,
@@ -226,6 +227,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
           stored.length > 0 ? JSON.stringify(stored) : null,
           channel,
         ]);
+        // (the notification: "<seq> <0|1: has events> <replica>")
       }
       return stored;
     });
@@ -384,7 +386,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 
   // The coordination session: one dedicated connection for LISTEN and the leadership lock, so that
   // both end exactly when it does (the server releases a session lock when its connection dies).
-  const changeListeners = new Set<() => void>();
+  const changeListeners = new Set<(change?: ChangeNotice) => void>();
   let session: { client: pg.Client; leader: boolean } | undefined;
   let opening: Promise<pg.Client> | undefined;
   let reconnectTimer: NodeJS.Timeout | undefined;
@@ -420,8 +422,9 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
       });
       client.on('error', () => sessionLost(client));
       client.on('end', () => sessionLost(client));
-      client.on('notification', () => {
-        for (const listener of changeListeners) listener();
+      client.on('notification', (message) => {
+        const notice = parseNotice(message.payload);
+        for (const listener of changeListeners) listener(notice);
       });
       try {
         await client.connect();
@@ -450,7 +453,7 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     return opening;
   }
 
-  async function listenForChanges(onChange: () => void): Promise<() => Promise<void>> {
+  async function listenForChanges(onChange: (change?: ChangeNotice) => void): Promise<() => Promise<void>> {
     assertOpen();
     changeListeners.add(onChange);
     await openSession().catch(() => scheduleReconnect());
@@ -648,7 +651,15 @@ const LEADER_LOCK = 0x68626c64;
 const APPEND_CHANGE = `
   WITH appended AS (
     INSERT INTO changes (replica, at, payload, events) VALUES ($1, $2, $3, $4) RETURNING seq)
-  SELECT pg_notify($5, seq::text) FROM appended`;
+  SELECT pg_notify($5, seq::text || CASE WHEN $4::text IS NULL THEN ' 0 ' ELSE ' 1 ' END || $1)
+  FROM appended`;
+
+/** Reads "<seq> <0|1> <replica>"; undefined for anything else. */
+function parseNotice(payload: string | undefined): ChangeNotice | undefined {
+  const match = /^(\d+) ([01]) (.+)$/.exec(payload ?? '');
+  if (!match) return undefined;
+  return { seq: Number(match[1]), hasEvents: match[2] === '1', replica: match[3]! };
+}
 const UNIQUE_VIOLATION = '23505';
 
 const INSTANCE_COLUMNS =
