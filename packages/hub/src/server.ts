@@ -85,8 +85,9 @@ export async function startHub({
     store,
     logger,
     ...(replicaId !== undefined && { replica: replicaId }),
-    // In a cluster, events reach the streams through the change log, in commit order across replicas.
-    onCommitted: (stored) => (cluster ? cluster.poke() : events.publish(stored)),
+    // In a cluster, events reach the streams through the change log, in commit order across replicas
+    // (from the moment the replica starts reading it: nothing committed before is lost or doubled).
+    onCommitted: (stored) => (replicaId === undefined ? events.publish(stored) : cluster?.poke()),
   });
   const registry = createInstanceRegistry({
     store,
