@@ -472,7 +472,9 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           state = stateFor(definition, at);
           put(state);
           registered.push(definition);
-          events.push(registrationEvent('api.registered', definition, at));
+          // Two replicas may see a new basepath at once: the leader records it (also when it learns
+          // of it from another replica), so it is registered once.
+          if (decides()) events.push(registrationEvent('api.registered', definition, at));
         }
         const { statusCode, error } = observation;
         const failure = isFailure(state.definition.failOn, statusCode, error);
@@ -504,7 +506,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       // The counts themselves are collected when the commit is formed; this submission makes sure
       // one happens, and answers when it has.
       const stored =
-        touched.size === 0 && events.length === 0
+        touched.size === 0 && events.length === 0 && registered.length === 0
           ? Promise.resolve()
           : committer.submit({ apis: registered, events }, { lingerMs: INGEST_LINGER_MS });
       return { accepted, problems, rejected, stored };
@@ -551,10 +553,14 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
     applyReplicated(changes) {
       const at = now();
+      const events: NewEvent[] = [];
       for (const definition of changes.apis) {
         const existing = apis.get(definition.basepath);
-        if (!existing) put(stateFor(definition, at));
-        else if (JSON.stringify(existing.definition) !== JSON.stringify(definition))
+        if (!existing) {
+          put(stateFor(definition, at));
+          if (definition.origin === 'auto' && decides())
+            events.push(registrationEvent('api.registered', definition, at));
+        } else if (JSON.stringify(existing.definition) !== JSON.stringify(definition))
           redefine(existing, definition, at);
       }
       for (const basepath of changes.deletedApis) if (apis.has(basepath)) forget(basepath);
@@ -563,7 +569,6 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         const state = foldRemote(bucket);
         if (state) touched.add(state);
       }
-      const events: NewEvent[] = [];
       for (const state of touched) {
         const event = evaluate(state, at);
         if (event) events.push(event);

@@ -180,4 +180,19 @@ describe('API registry as a replica', () => {
     apis.applyReplicated({ apis: [], deletedApis: ['/orders'], apiBuckets: [] });
     expect(apis.view('/orders')).toBeUndefined();
   });
+
+  it('registers an API seen first by several replicas once: the leader records it', async () => {
+    const follower = await replica({ leads: () => false, replica: 'f' });
+    const leader = await replica({ leads: () => true, replica: 'l' });
+    await follower.apis.ingest([observation(200)]).stored;
+    const definition = follower.apis.definitions()[0]!;
+    expect(events(follower.batches)).not.toContain('api.registered');
+    expect(follower.batches.flatMap((batch) => batch.apis ?? [])).toEqual([definition]);
+    leader.apis.applyReplicated({ apis: [definition], deletedApis: [], apiBuckets: [] });
+    await eventually(() => events(leader.batches).includes('api.registered'));
+    // Seen again (or by the leader itself afterwards): no second event.
+    leader.apis.applyReplicated({ apis: [definition], deletedApis: [], apiBuckets: [] });
+    await leader.apis.ingest([observation(200)]).stored;
+    expect(events(leader.batches).filter((kind) => kind === 'api.registered')).toHaveLength(1);
+  });
 });
