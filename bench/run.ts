@@ -16,6 +16,7 @@ const SCENARIOS: readonly Scenario[] = [
   (await import('./dashboard.js')).dashboard,
   (await import('./metrics-scrape.js')).metricsScrape,
   (await import('./notify-storm.js')).notifyStorm,
+  (await import('./cluster.js')).cluster,
 ];
 
 // bench/dist/run.js → bench/results

@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createHealth, describeError, eventLoopDelayCheck, type Health, type Logger } from '@heartbeat/sdk';
 import { createKeyRing } from './auth/api-keys.js';
+import { createClusterNode, newReplicaId, type ClusterNode } from './cluster/cluster-node.js';
 import { apiDefinitionsFromConfig } from './config/api-config.js';
 import type { HubConfig } from './config/hub-config.js';
 import type { FlagValues } from './config/load-hub-config.js';
@@ -11,7 +13,7 @@ import { needsRestart, watchHubConfig, type HubConfigWatcher } from './config/wa
 import { createEventBus } from './events/event-bus.js';
 import { createHubListener } from './http/hub-app.js';
 import type { HubContext } from './http/hub-context.js';
-import type { Observation } from './domain/api.js';
+import type { ApiDefinition, Observation } from './domain/api.js';
 import { createPulseSchedulerInWorker } from './pulse/scheduler-in-worker.js';
 import { createHubMetrics } from './metrics/hub-metrics.js';
 import { createApiRegistry } from './registry/api-registry.js';
@@ -23,6 +25,8 @@ import { openStore } from './store/open-store.js';
 
 const PRUNE_EVERY_MS = 3_600_000;
 const STORE_RETRY_MAX_MS = 10_000;
+/** The leader waits this long past a lease's deadline for a beat another replica accepted in time. */
+const CLUSTER_EXPIRY_GRACE_MS = 200;
 
 export interface StartHubOptions {
   config: HubConfig;
@@ -75,7 +79,19 @@ export async function startHub({
   const store = openStore(config.store, config.data);
   const events = createEventBus();
   const metrics = createHubMetrics();
-  const committer = createGroupCommitter({ store, logger, onCommitted: (stored) => events.publish(stored) });
+  // Cluster mode on PostgreSQL (one replica or many); SQLite serves one hub and none of it runs.
+  const replicaId = store.kind === 'postgres' ? newReplicaId() : undefined;
+  let cluster: ClusterNode | undefined;
+  // Until it has joined, a replica decides nothing: another may lead already.
+  const decides = () => replicaId === undefined || (cluster?.isLeader ?? false);
+  const committer = createGroupCommitter({
+    store,
+    logger,
+    ...(replicaId !== undefined && { replica: replicaId }),
+    // In a cluster, events reach the streams through the change log, in commit order across replicas
+    // (from the moment the replica starts reading it: nothing committed before is lost or doubled).
+    onCommitted: (stored) => (replicaId === undefined ? events.publish(stored) : cluster?.poke()),
+  });
   const registry = createInstanceRegistry({
     store,
     committer,
@@ -83,6 +99,10 @@ export async function startHub({
     validTimeMs: config.instances.validTime,
     retentionMs: config.instances.retention,
     selfPreservation: config.instances.selfPreservation,
+    ...(replicaId !== undefined && {
+      decides,
+      expiryGraceMs: () => ((cluster?.live.length ?? 0) > 1 ? CLUSTER_EXPIRY_GRACE_MS : 0),
+    }),
   });
   // Pulse: every result is an observation (source pulse) and a probe-history record, sent in batches.
   let pulseObservations: Observation[] = [];
@@ -134,13 +154,21 @@ export async function startHub({
     committer,
     logger,
     autoRegister: () => context.config.autoRegister,
-    onDefinitionsChanged: (definitions) => pulse.sync(definitions),
+    onDefinitionsChanged: (definitions) => pulse.sync(ownTargets(definitions)),
+    ...(replicaId !== undefined && { replica: replicaId, decides }),
   });
+  /** In a cluster, each probe runs on one replica: the Pulse targets this one owns. */
+  function ownTargets(definitions: readonly ApiDefinition[]): readonly ApiDefinition[] {
+    if (replicaId === undefined) return definitions;
+    const node = cluster;
+    return node ? definitions.filter((api) => api.pulse?.enabled && node.owns(api.basepath)) : [];
+  }
   const keys = createKeyRing({ store, logger, adminKey: config.auth.adminKey });
   let ownUrl = '';
   const notifications = createNotificationEngine({
     store,
     logger,
+    decides,
     state: {
       api: (basepath) => apis.view(basepath),
       apis: () => apis.views(),
@@ -165,6 +193,7 @@ export async function startHub({
     metrics,
     startedAt,
     version: HUB_VERSION,
+    cluster: () => cluster,
   };
 
   let storeReady = false;
@@ -218,6 +247,18 @@ export async function startHub({
       };
     },
   });
+  if (replicaId !== undefined) {
+    health.addCheck({
+      name: 'cluster',
+      description: 'this replica renews its lease and follows what the other replicas commit',
+      timeout: '1s',
+      run: () => {
+        if (!cluster) return { status: 'error', message: 'not joined yet' };
+        const problem = cluster.problem();
+        return problem === undefined ? undefined : { status: 'error', message: problem };
+      },
+    });
+  }
   const loop = eventLoopDelayCheck({ warnMs: 100, errorMs: 1000 });
   health.addCheck({ name: 'event-loop', ...loop, critical: false, interval: '5s' });
 
@@ -245,8 +286,35 @@ export async function startHub({
     for (;;) {
       try {
         await store.migrate();
+        // Read before loading: a change committed meanwhile is then read again, which is harmless
+        // (replicated records and counts are applied idempotently), never missed.
+        const fromSeq = replicaId !== undefined ? await store.lastChangeSeq() : 0;
         await registry.load();
         await apis.load();
+        if (replicaId !== undefined && !cluster) {
+          const node = createClusterNode({
+            store,
+            logger,
+            replicaId,
+            url: replicaUrl(config.server.host, url, port),
+            version: HUB_VERSION,
+            startedAt,
+            leaseMs: replicaLeaseMs(config.instances.validTime),
+            onChanges: (changes) => {
+              for (const change of changes) {
+                if (change.replica !== replicaId) {
+                  apis.applyReplicated(change);
+                  registry.applyReplicated(change);
+                }
+                if (change.events.length > 0) events.publish(change.events);
+              }
+            },
+            onMembershipChanged: () => pulse.sync(ownTargets(apis.definitions())),
+          });
+          await node.start(fromSeq);
+          cluster = node;
+          pulse.sync(ownTargets(apis.definitions()));
+        }
         await apis.syncDeclared(apiDefinitionsFromConfig(config, Date.now()));
         apis.start();
         await notifications.start();
@@ -358,6 +426,7 @@ export async function startHub({
         logger.error({ err: describeError(thrown) }, 'last writes could not be stored before stopping'),
       );
     committer.close();
+    await cluster?.stop();
     loop.close();
     metrics.close();
     await store.close();
@@ -374,6 +443,20 @@ export async function startHub({
     reloadConfig: () => watcher?.reload() ?? Promise.resolve(),
     stop: (reason) => (stopped ??= stop(reason)),
   };
+}
+
+/**
+ * How long a replica's lease lasts: a quarter of the instances' valid time (so a dead replica's Pulse
+ * probes move well within it), at least 2 s (renewals every lease/4 must not crowd the store) and at
+ * most 10 s.
+ */
+export function replicaLeaseMs(validTimeMs: number): number {
+  return Math.min(10_000, Math.max(2000, Math.floor(validTimeMs / 4)));
+}
+
+/** The URL other people reach this replica at: its host name when it listens on every interface. */
+function replicaUrl(host: string, url: string, port: number): string {
+  return host === '0.0.0.0' || host === '::' ? `http://${hostname()}:${port}` : url;
 }
 
 /** Stops accepting, lets requests finish, ends event streams and idle connections, cuts the rest at the deadline. */

@@ -57,6 +57,7 @@ export class MinuteHistory {
   /**
    * Adds a restored window bucket's counts to its minute (at start-up), so a minute that straddles a
    * restart keeps what was counted before it. Bucket widths divide a minute, so buckets never straddle.
+   * `changed`: the minute is to be written again (counts another hub replica made, folded in live).
    */
   restoreBucket(
     start: number,
@@ -66,6 +67,7 @@ export class MinuteHistory {
       bySource: Record<ObservationSource, number>;
       latency: Array<[number, number]>;
     },
+    changed = false,
   ): void {
     const minuteStart = start - (start % 60_000);
     let minute = this.minutes.get(minuteStart);
@@ -87,6 +89,7 @@ export class MinuteHistory {
     minute.sources[2] += bucket.bySource.otlp;
     for (const [bin, count] of bucket.latency)
       if (bin >= 0 && bin < LATENCY_BINS) minute.latency[bin]! += count;
+    if (changed) minute.changed = true;
   }
 
   takeChanged(): MinuteRow[] {

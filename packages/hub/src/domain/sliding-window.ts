@@ -98,10 +98,51 @@ export class SlidingWindow {
     return { total: this.sumTotal, failures: this.sumFailures };
   }
 
-  snapshot(now: number): WindowSnapshot {
-    this.advanceTo(now);
+  /**
+   * The window at `now`; with `also` (another window of the same length, e.g. the counts other hub
+   * replicas made), the two as one.
+   */
+  snapshot(now: number, also?: SlidingWindow): WindowSnapshot {
     const bySource = { traffic: 0, pulse: 0, otlp: 0 };
     const bins = new Float64Array(LATENCY_BINS);
+    let total = 0;
+    let failures = 0;
+    for (const window of also ? [this, also] : [this]) {
+      window.advanceTo(now);
+      total += window.sumTotal;
+      failures += window.sumFailures;
+      window.sumInto(bySource, bins);
+    }
+    return {
+      total,
+      failures,
+      bySource,
+      p50Ms: quantile(bins, total, 0.5),
+      p95Ms: quantile(bins, total, 0.95),
+    };
+  }
+
+  /**
+   * Adds counts to a bucket without marking it changed: counts that another replica made and
+   * persists itself. Buckets already outside the window are ignored.
+   */
+  merge(bucket: BucketCounts): void {
+    if (bucket.index > this.newest) this.advanceToIndex(bucket.index);
+    else if (bucket.index <= this.newest - this.size) return;
+    const slot = bucket.index % this.size;
+    if (this.indexes[slot] !== bucket.index) this.resetSlot(slot, bucket.index);
+    this.totals[slot]! += bucket.total;
+    this.failed[slot]! += bucket.failures;
+    this.sumTotal += bucket.total;
+    this.sumFailures += bucket.failures;
+    SOURCES.forEach((source, i) => (this.sources[slot * 3 + i]! += bucket.bySource[source]));
+    const latency = (this.latency ??= new Uint32Array(this.size * LATENCY_BINS));
+    for (const [bin, count] of bucket.latency) {
+      if (bin >= 0 && bin < LATENCY_BINS) latency[slot * LATENCY_BINS + bin]! += count;
+    }
+  }
+
+  private sumInto(bySource: Record<ObservationSource, number>, bins: Float64Array): void {
     for (let slot = 0; slot < this.size; slot++) {
       if (this.indexes[slot]! < 0 || this.totals[slot] === 0) continue;
       bySource.traffic += this.sources[slot * 3]!;
@@ -110,13 +151,6 @@ export class SlidingWindow {
       if (this.latency)
         for (let bin = 0; bin < LATENCY_BINS; bin++) bins[bin]! += this.latency[slot * LATENCY_BINS + bin]!;
     }
-    return {
-      total: this.sumTotal,
-      failures: this.sumFailures,
-      bySource,
-      p50Ms: quantile(bins, this.sumTotal, 0.5),
-      p95Ms: quantile(bins, this.sumTotal, 0.95),
-    };
   }
 
   /** The buckets changed since the last call (live ones only), for persisting. */

@@ -288,7 +288,11 @@ for (const backend of backends) {
         await eventually(async () => (await api('GET', '/v1/instances')).body.total === 0, {
           timeoutMs: 3000,
         });
-        const history = await api('GET', '/v1/instances/orders-1');
+        // Gone from memory first; its last record is in the store once that commit lands (ms later).
+        const history = await eventually(async () => {
+          const answer = await api('GET', '/v1/instances/orders-1');
+          return answer.body.removedAt ? answer : undefined;
+        });
         expect(history.body).toMatchObject({ state: 'stopped', removedAt: expect.any(String) });
         const kinds = (await api('GET', '/v1/events?instanceId=orders-1')).body.items.map(
           (e: { kind: string }) => e.kind,

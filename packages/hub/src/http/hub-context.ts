@@ -1,5 +1,6 @@
 import type { Logger } from '@heartbeat/sdk';
 import type { KeyRing } from '../auth/api-keys.js';
+import type { ClusterNode } from '../cluster/cluster-node.js';
 import type { HubConfig } from '../config/hub-config.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { NotificationEngine } from '../notify/engine.js';
@@ -30,4 +31,6 @@ export interface HubContext {
   responseCheck?: (route: Route | undefined, status: number, body: unknown, received: unknown) => void;
   startedAt: number;
   version: string;
+  /** Cluster mode (PostgreSQL): this replica, once it has joined; undefined on SQLite. */
+  cluster?: () => ClusterNode | undefined;
 }

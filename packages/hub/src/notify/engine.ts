@@ -36,6 +36,13 @@ export interface NotificationEngineOptions {
   settings: () => NotificationSettings;
   /** Where links in messages point: `server.publicUrl`, or the hub's own address. */
   publicUrl: () => string;
+  /**
+   * Whether this hub decides alerts now. In a cluster only the leader evaluates rules (and writes
+   * the outbox); every replica delivers, claiming outbox rows with a lease, so each notification is
+   * sent once cluster-wide. A replica that becomes leader reloads the stored alert states first.
+   * Default: always (a single hub).
+   */
+  decides?: () => boolean;
   now?: () => number;
   /** How often `for:`, `repeat:`, grouping and maintenance are looked at. Default 1000 ms. */
   tickMs?: number;
@@ -127,6 +134,10 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
   let writing: Promise<void> = Promise.resolve();
   let ticker: NodeJS.Timeout | undefined;
   let pruner: NodeJS.Timeout | undefined;
+  const decides = options.decides ?? (() => true);
+  /** Whether this hub's alert book is the cluster's: set once it has loaded the stored states. */
+  let deciding = false;
+  let takingOver: Promise<void> | undefined;
 
   const silenced: IsSilenced = (rule, subject, at) =>
     silencingWindow(windows, rule, subject, at) !== undefined;
@@ -167,6 +178,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     if (!started || stopped) return;
     const events = queue;
     queue = [];
+    if (!deciding) return;
     const at = now();
     try {
       for (const change of changesFromEvents(events, state, watched)) add(book.apply(change, at, silenced));
@@ -178,6 +190,14 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
 
   function tick(): void {
     if (!started || stopped) return;
+    if (deciding !== decides()) {
+      if (deciding) {
+        deciding = false; // leadership lost: the new leader reloads the stored states
+        logger.info({}, 'notifications: another replica decides alerts now');
+      } else takingOver ??= takeOver().finally(() => (takingOver = undefined));
+      return;
+    }
+    if (!deciding) return;
     const at = now();
     add(book.tick(at, silenced));
     flush(at);
@@ -241,6 +261,37 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
       );
   }
 
+  /** Loads the stored alert states and reconciles them with the hub's state now; then this hub decides. */
+  async function takeOver(): Promise<void> {
+    const stored = await store.loadAlertStates();
+    if (stopped) return;
+    book.alerts.clear();
+    book.restore(stored.map((record) => record.state as AlertState));
+    book.setRules(rules);
+    const at = now();
+    const current = currentConditions(state, at);
+    const holding = new Set(current.map((change) => conditionKey(change.condition, change.subject)));
+    for (const alert of [...book.alerts.values()]) {
+      if (holding.has(alert.key)) continue;
+      add(
+        book.apply(
+          {
+            condition: alert.condition,
+            subject: alert.subject,
+            active: false,
+            at,
+            evidence: { lines: ['cleared while no hub was deciding alerts (stopped, or leadership moving)'] },
+          },
+          at,
+          silenced,
+        ),
+      );
+    }
+    for (const change of current) add(book.apply(change, at, silenced));
+    deciding = true;
+    if (started) flush(at);
+  }
+
   function maintenanceView(at: number) {
     const active: (WindowSpan & { rules: string[] })[] = [];
     const upcoming: (WindowSpan & { rules: string[] })[] = [];
@@ -258,29 +309,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
     async start() {
       // The hub's start-up retries its steps until the store answers: start once.
       if (started) return;
-      const stored = await store.loadAlertStates();
-      book.restore(stored.map((record) => record.state as AlertState));
-      book.setRules(rules);
-      const at = now();
-      const current = currentConditions(state, at);
-      const holding = new Set(current.map((change) => conditionKey(change.condition, change.subject)));
-      for (const alert of [...book.alerts.values()]) {
-        if (holding.has(alert.key)) continue;
-        add(
-          book.apply(
-            {
-              condition: alert.condition,
-              subject: alert.subject,
-              active: false,
-              at,
-              evidence: { lines: ['cleared while the hub was not running'] },
-            },
-            at,
-            silenced,
-          ),
-        );
-      }
-      for (const change of current) add(book.apply(change, at, silenced));
+      if (decides()) await takeOver();
       started = true;
       logger.info(
         { alerts: book.alerts.size, rules: rules.size, notifiers: notifiers.size },
@@ -297,7 +326,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
       }, PRUNE_EVERY_MS);
       pruner.unref();
       processQueue();
-      flush(at);
+      if (deciding) flush(now());
       loop.wake();
     },
 
@@ -314,7 +343,7 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
 
     reload() {
       configure();
-      if (started && !stopped) {
+      if (started && !stopped && deciding) {
         // A new rule also covers what already holds, from when it started.
         const at = now();
         for (const change of currentConditions(state, at)) add(book.apply(change, at, silenced));

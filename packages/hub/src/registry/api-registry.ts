@@ -62,11 +62,31 @@ export interface ApiRegistryOptions {
   autoRegister: () => boolean;
   /** Called after any definition is added, changed or removed (Pulse re-syncs its probes). */
   onDefinitionsChanged?: (definitions: ApiDefinition[]) => void;
+  /**
+   * Cluster mode: this replica's id. Buckets stored by other replicas (and by earlier runs) are then
+   * loaded as others' counts, and this replica's own are written under its id.
+   */
+  replica?: string;
+  /**
+   * Cluster mode: whether this replica records status changes as events now (it leads); the others
+   * follow the same status silently, so each change is one event cluster-wide. Default: always.
+   */
+  decides?: () => boolean;
+}
+
+/** What other replicas committed about APIs, as read from the change log. */
+export interface ReplicatedApiChanges {
+  apis: readonly ApiDefinition[];
+  deletedApis: readonly string[];
+  apiBuckets: readonly ApiBucketRecord[];
 }
 
 interface ApiState {
   definition: ApiDefinition;
+  /** What this hub counted (and stores). */
   window: SlidingWindow;
+  /** Cluster mode: what other replicas counted, folded in from the change log. */
+  remote: SlidingWindow | undefined;
   history: MinuteHistory;
   status: ApiStatus;
   since: number;
@@ -104,6 +124,8 @@ export interface ApiRegistry {
   /** Changes whenever any API's status changes or an API comes or goes: a cache key for lists. */
   readonly version: number;
   readonly size: number;
+  /** Cluster mode: folds in definitions and counts another replica committed. */
+  applyReplicated(changes: ReplicatedApiChanges): void;
   start(): void;
   stop(): void;
 }
@@ -125,11 +147,38 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
   let sorted: string[] | undefined;
   let version = 0;
   let tick: NodeJS.Timeout | undefined;
+  const decides = options.decides ?? (() => true);
+  /** Cluster mode: the latest counts seen of each other replica's bucket, to fold in only what is new. */
+  const remoteSeen = new Map<string, ApiBucketRecord>();
+
+  function countsOf(state: ApiState, at: number): { total: number; failures: number } {
+    const own = state.window.counts(at);
+    if (!state.remote) return own;
+    const other = state.remote.counts(at);
+    return { total: own.total + other.total, failures: own.failures + other.failures };
+  }
+
+  /** Folds in a bucket of another replica: only what it counted since the last time it was seen. */
+  function foldRemote(bucket: ApiBucketRecord): ApiState | undefined {
+    const state = apis.get(bucket.basepath);
+    if (!state || state.window.bucketMs !== bucket.bucketMs) return undefined;
+    const key = `${bucket.replica ?? ''}|${bucket.basepath}|${bucket.bucketMs}|${bucket.index}`;
+    const seen = remoteSeen.get(key);
+    remoteSeen.set(key, bucket);
+    const delta = seen ? bucketDelta(bucket, seen) : bucket;
+    if (delta.total === 0) return undefined;
+    state.remote ??= new SlidingWindow(state.definition.windowMs, state.window.bucketMs);
+    state.remote.merge(delta);
+    state.history.restoreBucket(bucket.index * bucket.bucketMs, delta, true);
+    historyDirty.add(bucket.basepath);
+    return state;
+  }
 
   function stateFor(definition: ApiDefinition, at: number): ApiState {
     return {
       definition,
       window: new SlidingWindow(definition.windowMs),
+      remote: undefined,
       history: new MinuteHistory(),
       status: 'UNKNOWN',
       since: at,
@@ -193,14 +242,16 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
   /** Re-evaluates an API; returns the transition event if its status changed. */
   function evaluate(state: ApiState, at: number): NewEvent | undefined {
-    const { total, failures } = state.window.counts(at);
+    const { total, failures } = countsOf(state, at);
     const status = evaluateStatus(total, failures, state.definition);
     if (status === state.status) return undefined;
     const from = state.status;
     version++;
     state.status = status;
     state.since = at;
-    const snapshot = state.window.snapshot(at);
+    // In a cluster every replica follows the status; the leader alone records the change.
+    if (!decides()) return undefined;
+    const snapshot = state.window.snapshot(at, state.remote);
     return {
       at,
       kind: 'api.status_changed',
@@ -259,6 +310,14 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       if (event) events.push(event);
       state.history.forget(at - state.definition.windowMs - 60_000);
     }
+    if (remoteSeen.size > 0) {
+      const longest = Math.max(
+        API_DEFAULTS.windowMs,
+        ...[...apis.values()].map((s) => s.definition.windowMs),
+      );
+      for (const [key, bucket] of remoteSeen)
+        if ((bucket.index + 1) * bucket.bucketMs < at - longest - 60_000) remoteSeen.delete(key);
+    }
     if (events.length > 0) {
       committer
         .submit({ events })
@@ -280,13 +339,18 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       );
       // One minute more than the longest window, so the oldest minute's history is whole again.
       for (const bucket of await options.store.loadApiBuckets(at - longest - 60_000)) {
+        if (options.replica !== undefined) {
+          // Cluster mode: nothing stored is this (new) replica's own; it is all others' counts.
+          foldRemote(bucket);
+          continue;
+        }
         const state = apis.get(bucket.basepath);
         if (!state || state.window.bucketMs !== bucket.bucketMs) continue;
         state.window.restore(bucket);
         state.history.restoreBucket(bucket.index * bucket.bucketMs, bucket);
       }
       for (const state of apis.values()) {
-        const { total, failures } = state.window.counts(at);
+        const { total, failures } = countsOf(state, at);
         state.status = evaluateStatus(total, failures, state.definition);
         state.window.takeChanged();
         state.history.takeChanged();
@@ -328,7 +392,10 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           changed++;
         }
       }
-      if (events.length > 0) await committer.submit({ events, apis: upserts, deletedApis: deleted });
+      if (events.length > 0) {
+        // Every replica reads the same YAML and writes the same rows; the leader alone records events.
+        await committer.submit({ events: decides() ? events : [], apis: upserts, deletedApis: deleted });
+      }
       return { added, changed, removed: deleted.length };
     },
 
@@ -405,7 +472,9 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           state = stateFor(definition, at);
           put(state);
           registered.push(definition);
-          events.push(registrationEvent('api.registered', definition, at));
+          // Two replicas may see a new basepath at once: the leader records it (also when it learns
+          // of it from another replica), so it is registered once.
+          if (decides()) events.push(registrationEvent('api.registered', definition, at));
         }
         const { statusCode, error } = observation;
         const failure = isFailure(state.definition.failOn, statusCode, error);
@@ -437,7 +506,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       // The counts themselves are collected when the commit is formed; this submission makes sure
       // one happens, and answers when it has.
       const stored =
-        touched.size === 0 && events.length === 0
+        touched.size === 0 && events.length === 0 && registered.length === 0
           ? Promise.resolve()
           : committer.submit({ apis: registered, events }, { lingerMs: INGEST_LINGER_MS });
       return { accepted, problems, rejected, stored };
@@ -482,6 +551,37 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 
     definitions: () => [...apis.values()].map((state) => state.definition),
 
+    applyReplicated(changes) {
+      const at = now();
+      const events: NewEvent[] = [];
+      for (const definition of changes.apis) {
+        const existing = apis.get(definition.basepath);
+        if (!existing) {
+          put(stateFor(definition, at));
+          if (definition.origin === 'auto' && decides())
+            events.push(registrationEvent('api.registered', definition, at));
+        } else if (JSON.stringify(existing.definition) !== JSON.stringify(definition))
+          redefine(existing, definition, at);
+      }
+      for (const basepath of changes.deletedApis) if (apis.has(basepath)) forget(basepath);
+      const touched = new Set<ApiState>();
+      for (const bucket of changes.apiBuckets) {
+        const state = foldRemote(bucket);
+        if (state) touched.add(state);
+      }
+      for (const state of touched) {
+        const event = evaluate(state, at);
+        if (event) events.push(event);
+      }
+      if (events.length > 0) {
+        committer
+          .submit({ events })
+          .catch((error: unknown) =>
+            logger.warn({ err: String(error) }, 'API status change queued until the store is back'),
+          );
+      }
+    },
+
     get size() {
       return apis.size;
     },
@@ -523,7 +623,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
 }
 
 function viewOf(state: ApiState, at: number): ApiView {
-  const window = state.window.snapshot(at);
+  const window = state.window.snapshot(at, state.remote);
   return {
     definition: state.definition,
     status: state.status,
@@ -532,6 +632,27 @@ function viewOf(state: ApiState, at: number): ApiView {
     ratio: successRatio(window.total, window.failures),
     drivenBy: drivenBy(window),
     recentFailures: [...state.recentFailures].reverse(),
+  };
+}
+
+/** What `later` counted beyond `earlier` (two versions of one replica's bucket; counts only grow). */
+function bucketDelta(later: ApiBucketRecord, earlier: ApiBucketRecord): ApiBucketRecord {
+  const before = new Map(earlier.latency);
+  const latency: Array<[number, number]> = [];
+  for (const [bin, count] of later.latency) {
+    const added = count - (before.get(bin) ?? 0);
+    if (added > 0) latency.push([bin, added]);
+  }
+  return {
+    ...later,
+    total: Math.max(0, later.total - earlier.total),
+    failures: Math.max(0, later.failures - earlier.failures),
+    bySource: {
+      traffic: Math.max(0, later.bySource.traffic - earlier.bySource.traffic),
+      pulse: Math.max(0, later.bySource.pulse - earlier.bySource.pulse),
+      otlp: Math.max(0, later.bySource.otlp - earlier.bySource.otlp),
+    },
+    latency,
   };
 }
 

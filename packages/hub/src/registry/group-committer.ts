@@ -25,6 +25,11 @@ export interface GroupCommitterOptions {
   retryMaxMs?: number;
   /** Events kept for retry while the store is down; the oldest are dropped past this. */
   maxPendingEvents?: number;
+  /**
+   * Cluster mode: this replica's id. Each commit that changes what replicas hold in memory is then
+   * also appended to the store's change log (`CommitBatch.replica`), in the same transaction.
+   */
+  replica?: string;
 }
 
 /**
@@ -120,7 +125,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
       return;
     }
     const taken = pending;
-    const batch = toBatch(taken);
+    const batch = toBatch(taken, options.replica);
     const batchWaiters = waiters;
     pending = emptyPending();
     waiters = [];
@@ -311,8 +316,16 @@ function merge(into: Pending, newer: Pending): void {
   });
 }
 
-function toBatch(p: Pending): CommitBatch {
+function toBatch(p: Pending, replica: string | undefined): CommitBatch {
+  const replicated =
+    p.instances.size > 0 ||
+    p.touches.size > 0 ||
+    p.events.length > 0 ||
+    p.apis.size > 0 ||
+    p.deletedApis.size > 0 ||
+    p.apiBuckets.size > 0;
   return {
+    ...(replica !== undefined && replicated && { replica }),
     instances: [...p.instances.values()],
     instanceTouches: [...p.touches.values()],
     events: p.events,

@@ -27,6 +27,24 @@ export interface InstanceRegistryOptions {
     /** Leave the mode after this long even if the silence goes on. Default 10 × validTime. */
     maxDurationMs?: number;
   };
+  /**
+   * Cluster mode: whether this replica decides lease expiry, retention and self-preservation now
+   * (it leads). The others apply the leader's decisions (`applyReplicated`). Default: always.
+   */
+  decides?: () => boolean;
+  /**
+   * Cluster mode: how long past a lease's deadline the leader waits before declaring it lost, so
+   * that a beat another replica accepted just in time has reached it (asked at each use: a replica
+   * alone needs none). Default 0.
+   */
+  expiryGraceMs?: () => number;
+}
+
+/** What other replicas committed about instances, as read from the change log. */
+export interface ReplicatedInstanceChanges {
+  instances: readonly InstanceRecord[];
+  instanceTouches: readonly InstanceTouch[];
+  events: readonly NewEvent[];
 }
 
 export interface InstanceQuery {
@@ -80,11 +98,19 @@ export interface InstanceRegistry {
   all(): Iterable<InstanceRecord>;
   readonly size: number;
   readonly selfPreservation: SelfPreservationState;
+  /**
+   * Cluster mode: folds in what another replica committed. A record replaces the one held unless the
+   * one held is newer (a later beat or state change); a touch renews a lease. A touch of an instance
+   * the leader holds as lost is a beat that arrived elsewhere: the leader brings it back.
+   */
+  applyReplicated(changes: ReplicatedInstanceChanges): void;
   /** Stops every timer. */
   stop(): void;
 }
 
 const SELF_PRESERVATION_CHECK_MS = 1000;
+/** A replica that does not lead looks again this often whether it does (leadership can move to it). */
+const FOLLOWER_RECHECK_MS = 250;
 
 export function createInstanceRegistry(options: InstanceRegistryOptions): InstanceRegistry {
   const { committer, logger, validTimeMs, retentionMs } = options;
@@ -92,6 +118,8 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   const policy = options.selfPreservation;
   const maxSelfPreservationMs = policy.maxDurationMs ?? 10 * validTimeMs;
   const overdueAfterMs = validTimeMs / 2;
+  const decides = options.decides ?? (() => true);
+  const graceMs = options.expiryGraceMs ?? (() => 0);
 
   const instances = new Map<string, InstanceRecord>();
   /** Alive, confirmed instances by lease deadline (lastHeartbeatAt + validTime). */
@@ -117,13 +145,16 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   /** Keeps one timer per queue, set for its earliest deadline. */
   function arm(which: keyof typeof timers, queue: DeadlineQueue, onDue: () => void): void {
     if (stopped) return;
-    const next = queue.nextDeadline();
+    const deadline = queue.nextDeadline();
     const timer = timers[which];
-    if (next === undefined) {
+    if (deadline === undefined) {
       clearTimeout(timer.handle);
       timers[which] = {};
       return;
     }
+    // A follower's timer only rechecks leadership; it need not follow every deadline.
+    if (timer.handle && !decides()) return;
+    const next = which === 'lease' ? deadline + graceMs() : deadline;
     if (timer.handle && timer.at !== undefined && timer.at <= next) return;
     clearTimeout(timer.handle);
     const handle = setTimeout(
@@ -149,9 +180,22 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
     };
   }
 
+  /** Not the leader: look again shortly, without deciding anything. */
+  function recheckLater(which: keyof typeof timers, onDue: () => void): void {
+    if (stopped) return;
+    clearTimeout(timers[which].handle);
+    const handle = setTimeout(() => {
+      timers[which] = {};
+      onDue();
+    }, FOLLOWER_RECHECK_MS);
+    handle.unref();
+    timers[which] = { handle, at: now() + FOLLOWER_RECHECK_MS };
+  }
+
   function onLeasesDue(): void {
+    if (!decides()) return recheckLater('lease', onLeasesDue);
     const at = now();
-    const due = leases.takeDue(at);
+    const due = leases.takeDue(at - graceMs());
     if (due.length > 0) {
       if (selfPreservationSince === null) {
         const silence = census(due.length);
@@ -193,6 +237,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   }
 
   function onUnconfirmedDue(): void {
+    if (!decides()) return recheckLater('unconfirmed', onUnconfirmedDue);
     const at = now();
     const due = unconfirmed.takeDue(at);
     const records: InstanceRecord[] = [];
@@ -212,6 +257,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   }
 
   function onRetentionDue(): void {
+    if (!decides()) return recheckLater('retention', onRetentionDue);
     const at = now();
     const records: InstanceRecord[] = [];
     const events: NewEvent[] = [];
@@ -250,7 +296,7 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   }
 
   function checkSelfPreservation(): void {
-    if (selfPreservationSince === null) return;
+    if (selfPreservationSince === null || !decides()) return;
     const at = now();
     const silence = census();
     const forced = at - selfPreservationSince >= maxSelfPreservationMs;
@@ -427,6 +473,80 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
       };
     },
 
+    applyReplicated(changes) {
+      const at = now();
+      const records: InstanceRecord[] = [];
+      const events: NewEvent[] = [];
+      for (const record of changes.instances) {
+        const local = instances.get(record.instanceId);
+        if (local && versionOf(local) > versionOf(record)) continue;
+        const id = record.instanceId;
+        if (!local || local.service !== record.service || record.removedAt !== null) sortedIds = undefined;
+        if (record.removedAt !== null) {
+          instances.delete(id);
+          leases.delete(id);
+          unconfirmed.delete(id);
+          retention.delete(id);
+          continue;
+        }
+        instances.set(id, record);
+        if (record.state === 'alive') {
+          retention.delete(id);
+          if (record.unconfirmed) {
+            leases.delete(id);
+            if (!unconfirmed.has(id)) unconfirmed.set(id, at + validTimeMs);
+          } else {
+            unconfirmed.delete(id);
+            leases.set(id, record.lastHeartbeatAt + validTimeMs);
+          }
+        } else {
+          leases.delete(id);
+          unconfirmed.delete(id);
+          retention.set(id, record.stateChangedAt + retentionMs);
+        }
+      }
+      for (const touch of changes.instanceTouches) {
+        const local = instances.get(touch.instanceId);
+        if (!local || touch.lastHeartbeatAt < local.lastHeartbeatAt) continue;
+        const message = { ...local.message };
+        if (touch.heartbeatTime !== undefined) message.heartbeatTime = touch.heartbeatTime;
+        if (touch.lastHeartbeatTime !== undefined) message.lastHeartbeatTime = touch.lastHeartbeatTime;
+        if (local.state !== 'alive' && decides()) {
+          // The other replica took it for alive and it beat: the leader decides it is back.
+          const transition = applyBeat(local, message, touch.lastHeartbeatAt);
+          instances.set(touch.instanceId, transition.record);
+          retention.delete(touch.instanceId);
+          leases.set(touch.instanceId, touch.lastHeartbeatAt + validTimeMs);
+          records.push(transition.record);
+          events.push(...transition.events);
+          continue;
+        }
+        instances.set(touch.instanceId, {
+          ...local,
+          lastHeartbeatAt: touch.lastHeartbeatAt,
+          beats: Math.max(local.beats, touch.beats),
+          message,
+        });
+        if (local.state === 'alive' && !local.unconfirmed)
+          leases.set(touch.instanceId, touch.lastHeartbeatAt + validTimeMs);
+      }
+      for (const event of changes.events) {
+        if (event.kind === 'hub.self_preservation_entered' && selfPreservationSince === null) {
+          selfPreservationSince = event.at;
+          selfPreservationTimer = setInterval(checkSelfPreservation, SELF_PRESERVATION_CHECK_MS);
+          selfPreservationTimer.unref();
+        } else if (event.kind === 'hub.self_preservation_left' && selfPreservationSince !== null) {
+          selfPreservationSince = null;
+          clearInterval(selfPreservationTimer);
+          selfPreservationTimer = undefined;
+        }
+      }
+      if (records.length > 0) persist(records, events).catch(logPersistFailure);
+      armLeases();
+      armUnconfirmed();
+      armRetention();
+    },
+
     stop() {
       stopped = true;
       for (const timer of Object.values(timers)) clearTimeout(timer.handle);
@@ -465,6 +585,11 @@ function touchFor(previous: InstanceRecord | undefined, next: InstanceRecord): I
   if (after.heartbeatTime !== undefined) touch.heartbeatTime = after.heartbeatTime;
   if (after.lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = after.lastHeartbeatTime;
   return touch;
+}
+
+/** How recent what a record says is: the later of its last beat and its last change of state. */
+function versionOf(record: InstanceRecord): number {
+  return Math.max(record.lastHeartbeatAt, record.stateChangedAt, record.removedAt ?? 0);
 }
 
 function compare(a: string, b: string): number {

@@ -1182,5 +1182,122 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         expect(await store.listKeys()).toEqual([]);
       });
     });
+
+    describe('cluster: the change log', () => {
+      it('appends a batch committed with a replica, with its events numbered as the commit returned them', async () => {
+        const record = instanceRecord({ instanceId: 'a' });
+        const touch = { instanceId: 'b', lastHeartbeatAt: T0 + 5, beats: 3 };
+        const definition = apiDefinition({ basepath: '/orders' });
+        const bucket = apiBucket({ basepath: '/orders' });
+        const stored = await store.commit({
+          instances: [record],
+          instanceTouches: [touch],
+          events: [newEvent({ instanceId: 'a' })],
+          apis: [definition],
+          deletedApis: ['/gone'],
+          apiBuckets: [bucket],
+          apiHistory: [apiHistoryRow({ basepath: '/orders' })],
+          replica: 'r1',
+        });
+        const [change, ...more] = await store.listChanges(0, 10);
+        expect(more).toEqual([]);
+        expect(change).toMatchObject({ replica: 'r1', instances: [record], instanceTouches: [touch] });
+        expect(change!.seq).toBeGreaterThan(0);
+        expect(change!.at).toBeGreaterThan(T0);
+        expect(change!.apis).toEqual([definition]);
+        expect(change!.deletedApis).toEqual(['/gone']);
+        expect(change!.apiBuckets).toEqual([{ ...bucket, replica: 'r1' }]);
+        expect(change!.events).toEqual(stored);
+        expect(await store.lastChangeSeq()).toBe(change!.seq);
+        // Its own changes, a replica reads for their events only.
+        const [own] = await store.listChanges(0, 10, 'r1');
+        expect(own).toEqual({
+          ...change,
+          instances: [],
+          instanceTouches: [],
+          apis: [],
+          deletedApis: [],
+          apiBuckets: [],
+        });
+        expect(await store.listChanges(0, 10, 'r2')).toEqual([change]);
+      });
+
+      it('logs nothing for a batch without a replica, and numbers changes in commit order', async () => {
+        expect(await store.lastChangeSeq()).toBe(0);
+        await store.commit({ instances: [instanceRecord({ instanceId: 'solo' })], events: [] });
+        expect(await store.listChanges(0, 10)).toEqual([]);
+        for (const replica of ['r1', 'r2', 'r1'])
+          await store.commit({ instances: [instanceRecord({ instanceId: replica })], events: [], replica });
+        const changes = await store.listChanges(0, 10);
+        expect(changes.map((change) => change.replica)).toEqual(['r1', 'r2', 'r1']);
+        const seqs = changes.map((change) => change.seq);
+        expect([...seqs].sort((a, b) => a - b)).toEqual(seqs);
+        expect(new Set(seqs).size).toBe(3);
+        expect((await store.listChanges(seqs[0]!, 1)).map((change) => change.seq)).toEqual([seqs[1]]);
+        expect(await store.listChanges(seqs[2]!, 10)).toEqual([]);
+        expect(await store.listChanges(0, 0)).toEqual([]);
+      });
+
+      it('prunes changes older than a time, always keeping the newest', async () => {
+        for (const replica of ['r1', 'r2'])
+          await store.commit({ instances: [instanceRecord({ instanceId: replica })], events: [], replica });
+        const last = await store.lastChangeSeq();
+        expect(await store.pruneChanges(Date.now() + 60_000)).toBe(1);
+        expect((await store.listChanges(0, 10)).map((change) => change.seq)).toEqual([last]);
+        expect(await store.lastChangeSeq()).toBe(last);
+      });
+    });
+
+    describe('cluster: window buckets per replica', () => {
+      it("keeps the buckets of each replica apart, and a single hub's without a replica", async () => {
+        const bucket = apiBucket({ basepath: '/orders' });
+        await store.commit(apiBatch({ apiBuckets: [bucket] }));
+        await store.commit({ ...apiBatch({ apiBuckets: [{ ...bucket, total: 7 }] }), replica: 'r1' });
+        await store.commit({ ...apiBatch({ apiBuckets: [{ ...bucket, total: 9 }] }), replica: 'r2' });
+        await store.commit({ ...apiBatch({ apiBuckets: [{ ...bucket, total: 8 }] }), replica: 'r1' });
+        const loaded = await store.loadApiBuckets(0);
+        expect(loaded).toHaveLength(3);
+        expect(loaded).toEqual(
+          expect.arrayContaining([
+            bucket,
+            { ...bucket, total: 8, replica: 'r1' },
+            { ...bucket, total: 9, replica: 'r2' },
+          ]),
+        );
+        await store.commit(apiBatch({ deletedApis: ['/orders'] }));
+        expect(await store.loadApiBuckets(0)).toEqual([]);
+      });
+    });
+
+    describe('cluster: replicas', () => {
+      const replica = (id: string, leaseExpiresAt: number, leader = false) => ({
+        id,
+        url: `http://${id}:8900`,
+        version: '1.2.3',
+        startedAt: T0,
+        leaseExpiresAt,
+        leader,
+      });
+
+      it('registers, renews, lists by id and removes replicas', async () => {
+        expect(await store.listReplicas()).toEqual([]);
+        await store.renewReplica(replica('b', T0 + 1000));
+        await store.renewReplica(replica('a', T0 + 1000, true));
+        await store.renewReplica(replica('b', T0 + 3000));
+        expect(await store.listReplicas()).toEqual([replica('a', T0 + 1000, true), replica('b', T0 + 3000)]);
+        await store.renewReplica(replica('c', T0 + 5000));
+        await store.removeReplicas(['c'], T0 + 2000);
+        expect(await store.listReplicas()).toEqual([replica('b', T0 + 3000)]);
+        await store.removeReplicas([]);
+        expect(await store.listReplicas()).toHaveLength(1);
+      });
+
+      it('a store alone holds the leadership, and listening can be stopped', async () => {
+        expect(await store.tryLeadership()).toBe(true);
+        expect(await store.tryLeadership()).toBe(true);
+        const stop = await store.listenForChanges(() => {});
+        await stop();
+      });
+    });
   });
 }

@@ -9,6 +9,12 @@ import type { InstanceRecord } from '../domain/instance.js';
  */
 export interface ApiBucketRecord {
   basepath: string;
+  /**
+   * The hub replica that counted these outcomes (cluster mode: each replica writes its own buckets,
+   * so replicas never overwrite each other's counts; a bucket of the window is the sum over replicas).
+   * Absent or `''` for a single hub.
+   */
+  replica?: string;
   /** Bucket width in ms, and the bucket's number (start = index × bucketMs). */
   bucketMs: number;
   index: number;
@@ -93,6 +99,47 @@ export interface CommitBatch {
   apiHistory?: readonly ApiHistoryRecord[];
   apiFailures?: readonly ApiFailureRecord[];
   probeResults?: readonly ProbeResultRecord[];
+  /**
+   * Cluster mode: the replica committing. The store then also appends the batch's replicated part
+   * (instances, touches, API definitions and deletions, buckets, the numbered events) to the change
+   * log, in the same transaction, and tells the other replicas (`listenForChanges`).
+   */
+  replica?: string;
+}
+
+/** One committed batch as the other replicas read it from the change log. */
+export interface ChangeRecord {
+  /** Increases in commit order; a reader that remembers the last one it read misses nothing. */
+  seq: number;
+  replica: string;
+  /** When it was committed (epoch ms, the committing replica's clock). */
+  at: number;
+  instances: InstanceRecord[];
+  instanceTouches: InstanceTouch[];
+  apis: ApiDefinition[];
+  deletedApis: string[];
+  apiBuckets: ApiBucketRecord[];
+  events: StoredEvent[];
+}
+
+/** What a change notification says: enough to skip reading a replica's own changes without events. */
+export interface ChangeNotice {
+  seq: number;
+  replica: string;
+  hasEvents: boolean;
+}
+
+/** A hub replica registered in the store, with a lease it renews (cluster mode). */
+export interface ReplicaRecord {
+  id: string;
+  /** Where it serves, as it reports it. */
+  url: string;
+  version: string;
+  startedAt: number;
+  /** Its lease: it counts as live until then (epoch ms). */
+  leaseExpiresAt: number;
+  /** Whether it held the leadership at its last renewal. */
+  leader: boolean;
 }
 
 export interface EventQuery {
@@ -270,6 +317,35 @@ export interface Store extends NotificationStore {
     deleteBefore: number;
     bucketsBefore: number;
   }): Promise<number>;
+
+  /**
+   * Changes committed with a `replica`, after `afterSeq`, oldest first, at most `limit`. Those of the
+   * replica `eventsOnlyOf` come with their events only (a replica needs nothing else of its own).
+   */
+  listChanges(afterSeq: number, limit: number, eventsOnlyOf?: string): Promise<ChangeRecord[]>;
+  /** The highest change sequence number, 0 when there is none. */
+  lastChangeSeq(): Promise<number>;
+  /** Deletes changes committed before this time, keeping the newest one; returns how many. */
+  pruneChanges(before: number): Promise<number>;
+  /**
+   * Calls `onChange` soon after any change is committed by any replica, with what the notification
+   * says of it, and with nothing after the connection it listens on is lost and opened again (the
+   * listener then may have missed some: read them). Resolves with the function that stops listening.
+   * SQLite (one hub) never calls it.
+   */
+  listenForChanges(onChange: (change?: ChangeNotice) => void): Promise<() => Promise<void>>;
+  /**
+   * Tries to hold the cluster leadership (the replica that decides lease expiry and self-preservation)
+   * and says whether this store holds it now. PostgreSQL: a session advisory lock on a dedicated
+   * connection, lost when that connection is; SQLite (one hub): always true.
+   */
+  tryLeadership(): Promise<boolean>;
+  /** Registers or renews a replica (upserted by id). */
+  renewReplica(replica: ReplicaRecord): Promise<void>;
+  /** Every registered replica, live or expired, by id. */
+  listReplicas(): Promise<ReplicaRecord[]>;
+  /** Removes a replica (it stops) and those whose lease expired before `expiredBefore`. */
+  removeReplicas(ids: readonly string[], expiredBefore?: number): Promise<void>;
 
   /** Stores a new key; rejects with `CONFLICT` when the id is taken. */
   createKey(key: ApiKeyRecord): Promise<void>;

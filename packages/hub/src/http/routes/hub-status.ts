@@ -68,9 +68,38 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
               unconfirmed: selfPreservation.unconfirmed,
             },
             auth: { publicRead: hub.config.auth.publicRead },
+            replicas: replicasOf(hub),
           },
         };
       },
+    },
+  ];
+}
+
+/**
+ * The hub replicas sharing the store, as `{id, url, state, since, leader}`; on SQLite, this hub alone.
+ */
+function replicasOf(hub: HubContext) {
+  const node = hub.cluster?.();
+  if (node)
+    return node.replicas().map(({ id, url, state, since, leader, version, self }) => ({
+      id,
+      url,
+      state,
+      since,
+      leader,
+      version,
+      self,
+    }));
+  return [
+    {
+      id: 'single',
+      url: null,
+      state: 'live',
+      since: new Date(hub.startedAt).toISOString(),
+      leader: true,
+      version: hub.version,
+      self: true,
     },
   ];
 }

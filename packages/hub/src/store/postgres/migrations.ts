@@ -160,4 +160,35 @@ export const POSTGRES_MIGRATIONS: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    description: 'cluster mode: replicas, the change log, window buckets per replica',
+    // Each replica writes its own window buckets (replica in the key), so replicas never overwrite each
+    // other's counts; a single hub writes replica ''. The change log numbers committed batches in commit
+    // order (commits hold an advisory lock): replicas read what others committed since their last seq.
+    // Its JSON is TEXT, not JSONB: written once and read whole by clients, never queried inside.
+    sql: `
+      ALTER TABLE api_buckets ADD COLUMN replica TEXT COLLATE "C" NOT NULL DEFAULT '';
+      ALTER TABLE api_buckets DROP CONSTRAINT api_buckets_pkey;
+      ALTER TABLE api_buckets ADD PRIMARY KEY (basepath, bucket_ms, idx, replica);
+
+      CREATE TABLE changes (
+        seq     BIGSERIAL PRIMARY KEY,
+        replica TEXT   NOT NULL,
+        at      BIGINT NOT NULL,
+        payload TEXT   NOT NULL,
+        events  TEXT
+      );
+      CREATE INDEX changes_at ON changes (at);
+
+      CREATE TABLE replicas (
+        id               TEXT COLLATE "C" PRIMARY KEY,
+        url              TEXT    NOT NULL,
+        version          TEXT    NOT NULL,
+        started_at       BIGINT  NOT NULL,
+        lease_expires_at BIGINT  NOT NULL,
+        leader           BOOLEAN NOT NULL
+      );
+    `,
+  },
 ];

@@ -132,10 +132,12 @@ describe.skipIf(!postgres)('createPostgresStore on PostgreSQL', () => {
       'api_history',
       'api_keys',
       'apis',
+      'changes',
       'events',
       'instances',
       'notification_deliveries',
       'probe_results',
+      'replicas',
       'schema_migrations',
     ]);
     const versions = await query<{ version: number }>(`SELECT version FROM "${schema}".schema_migrations`);

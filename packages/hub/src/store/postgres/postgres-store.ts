@@ -9,12 +9,16 @@ import {
   type ApiBucketRecord,
   type ApiFailureRecord,
   type ApiHistoryRecord,
+  type ChangeNotice,
+  type ChangeRecord,
   type CommitBatch,
   type EventQuery,
   type InstanceTouch,
   type ProbeResultRecord,
+  type ReplicaRecord,
   type Store,
 } from '../store.js';
+import { changePayload, toChange } from '../change-log.js';
 import { POSTGRES_MIGRATIONS } from './migrations.js';
 import { createPostgresNotifications } from './postgres-notifications.js';
 
@@ -72,6 +76,8 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   // An idle connection that breaks emits 'error' on the pool; unheard, that would end the process.
   pool.on('error', (error) => options.onError?.(unreachable(error)));
   let closed = false;
+  /** NOTIFY channel of this schema's change log (identifiers stop at 63 bytes). */
+  const channel = `hb_changes_${schema}`.slice(0, 63);
 
   function unreachable(thrown: unknown): HeartbeatError {
     return new HeartbeatError(
@@ -173,7 +179,11 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
   async function close(): Promise<void> {
     if (closed) return;
     closed = true;
-    await pool.end();
+    clearTimeout(reconnectTimer);
+    changeListeners.clear();
+    const ending = session?.client;
+    session = undefined;
+    await Promise.all([pool.end(), ending?.end().catch(() => {})]);
   }
 
   function assertOpen(): void {
@@ -208,6 +218,18 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
         });
       }
       for (const [sql, rows] of apiWrites) await client.query(sql, [rows]);
+      if (batch.replica !== undefined) {
+        // Still under the commit lock: change seqs follow commit order. The notification carries the
+        // seq only (payloads stop at 8000 bytes); it is delivered when the transaction commits.
+        await client.query(APPEND_CHANGE, [
+          batch.replica,
+          Date.now(),
+          toJson(changePayload(batch)),
+          stored.length > 0 ? JSON.stringify(stored) : null,
+          channel,
+        ]);
+        // (the notification: "<seq> <0|1: has events> <replica>")
+      }
       return stored;
     });
   }
@@ -363,6 +385,183 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     });
   }
 
+  // The coordination session: one dedicated connection for LISTEN and the leadership lock, so that
+  // both end exactly when it does (the server releases a session lock when its connection dies).
+  const changeListeners = new Set<(change?: ChangeNotice) => void>();
+  let session: { client: pg.Client; leader: boolean } | undefined;
+  let opening: Promise<pg.Client> | undefined;
+  let reconnectTimer: NodeJS.Timeout | undefined;
+  let reconnectDelay = 250;
+
+  function sessionLost(client: pg.Client): void {
+    if (session?.client !== client) return;
+    session = undefined;
+    client.end().catch(() => {});
+    scheduleReconnect();
+  }
+
+  function scheduleReconnect(): void {
+    if (closed || reconnectTimer || changeListeners.size === 0) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = undefined;
+      openSession().catch(() => scheduleReconnect());
+    }, reconnectDelay);
+    reconnectTimer.unref();
+    reconnectDelay = Math.min(5000, reconnectDelay * 2);
+  }
+
+  function openSession(): Promise<pg.Client> {
+    if (session) return Promise.resolve(session.client);
+    opening ??= (async () => {
+      assertOpen();
+      const client = new pg.Client({
+        connectionString: target.connectionString,
+        ...(target.options !== undefined && { options: target.options }),
+        connectionTimeoutMillis: options.connectionTimeoutMs ?? 5000,
+        keepAlive: true,
+        application_name: 'heartbeat-hub-coordination',
+      });
+      client.on('error', () => sessionLost(client));
+      client.on('end', () => sessionLost(client));
+      client.on('notification', (message) => {
+        const notice = parseNotice(message.payload);
+        for (const listener of changeListeners) listener(notice);
+      });
+      try {
+        await client.connect();
+        // A machine that vanishes sends no FIN: without these the server would keep this session, and
+        // the leadership lock with it, for hours (the kernel's default keepalive). About 11 s instead.
+        await client.query(
+          'SET tcp_keepalives_idle = 5; SET tcp_keepalives_interval = 2; SET tcp_keepalives_count = 3',
+        );
+        await client.query(`LISTEN "${channel}"`);
+      } catch (thrown) {
+        client.end().catch(() => {});
+        throw unreachable(thrown);
+      }
+      if (closed) {
+        await client.end().catch(() => {});
+        assertOpen();
+      }
+      session = { client, leader: false };
+      reconnectDelay = 250;
+      // Whatever was committed while no connection listened: the listeners read it now.
+      for (const listener of changeListeners) listener();
+      return client;
+    })().finally(() => {
+      opening = undefined;
+    });
+    return opening;
+  }
+
+  async function listenForChanges(onChange: (change?: ChangeNotice) => void): Promise<() => Promise<void>> {
+    assertOpen();
+    changeListeners.add(onChange);
+    await openSession().catch(() => scheduleReconnect());
+    return () => {
+      changeListeners.delete(onChange);
+      return Promise.resolve();
+    };
+  }
+
+  async function tryLeadership(): Promise<boolean> {
+    const client = await openSession();
+    const held = session;
+    if (!held || held.client !== client) return false;
+    try {
+      if (held.leader) {
+        // Still connected, so still holding it.
+        await client.query('SELECT 1');
+        return true;
+      }
+      const { rows } = await client.query<{ ok: boolean }>(
+        'SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok',
+        [LEADER_LOCK, schema],
+      );
+      held.leader = rows[0]?.ok === true;
+      return held.leader;
+    } catch (thrown) {
+      sessionLost(client);
+      throw unreachable(thrown);
+    }
+  }
+
+  async function listChanges(
+    afterSeq: number,
+    limit: number,
+    eventsOnlyOf?: string,
+  ): Promise<ChangeRecord[]> {
+    const count = Math.floor(limit);
+    if (!(count > 0)) {
+      assertOpen();
+      return [];
+    }
+    return withClient(async (client) => {
+      const { rows } = await client.query<ChangeRow>(
+        `SELECT seq, replica, at, CASE WHEN replica = $3 THEN NULL ELSE payload END AS payload, events
+         FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [afterSeq, count, eventsOnlyOf ?? null],
+      );
+      return rows.map((row) =>
+        toChange(Number(row.seq), row.replica, Number(row.at), row.payload, row.events),
+      );
+    });
+  }
+
+  function lastChangeSeq(): Promise<number> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<{ seq: string }>(
+        'SELECT COALESCE(MAX(seq), 0) AS seq FROM changes',
+      );
+      return Number(rows[0]?.seq ?? 0);
+    });
+  }
+
+  function pruneChanges(before: number): Promise<number> {
+    return withClient(async (client) => {
+      const result = await client.query(
+        'DELETE FROM changes WHERE at < $1 AND seq < (SELECT MAX(seq) FROM changes)',
+        [before],
+      );
+      return result.rowCount ?? 0;
+    });
+  }
+
+  function renewReplica(replica: ReplicaRecord): Promise<void> {
+    return withClient(async (client) => {
+      await client.query(
+        `INSERT INTO replicas (${REPLICA_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (id) DO UPDATE SET url = EXCLUDED.url, version = EXCLUDED.version,
+           started_at = EXCLUDED.started_at, lease_expires_at = EXCLUDED.lease_expires_at,
+           leader = EXCLUDED.leader`,
+        [replica.id, replica.url, replica.version, replica.startedAt, replica.leaseExpiresAt, replica.leader],
+      );
+    });
+  }
+
+  function listReplicas(): Promise<ReplicaRecord[]> {
+    return withClient(async (client) => {
+      const { rows } = await client.query<ReplicaRow>(`SELECT ${REPLICA_COLUMNS} FROM replicas ORDER BY id`);
+      return rows.map((row) => ({
+        id: row.id,
+        url: row.url,
+        version: row.version,
+        startedAt: Number(row.started_at),
+        leaseExpiresAt: Number(row.lease_expires_at),
+        leader: row.leader,
+      }));
+    });
+  }
+
+  function removeReplicas(ids: readonly string[], expiredBefore?: number): Promise<void> {
+    return withClient(async (client) => {
+      await client.query('DELETE FROM replicas WHERE id = ANY($1::text[]) OR lease_expires_at < $2', [
+        ids,
+        expiredBefore ?? -1,
+      ]);
+    });
+  }
+
   function createKey(key: ApiKeyRecord): Promise<void> {
     return withClient(async (client) => {
       try {
@@ -433,6 +632,14 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
     listKeys,
     revokeKey,
     ...createPostgresNotifications(withClient, transaction),
+    listChanges,
+    lastChangeSeq,
+    pruneChanges,
+    listenForChanges,
+    tryLeadership,
+    renewReplica,
+    listReplicas,
+    removeReplicas,
   };
 }
 
@@ -440,13 +647,29 @@ export function createPostgresStore(options: PostgresStoreOptions): Store {
 const MIGRATION_LOCK = 0x68626d69;
 const COMMIT_LOCK = 0x6862636d;
 const COMPACT_LOCK = 0x68626370;
+/** "hbld": the cluster leadership, a session lock held on the coordination connection. */
+const LEADER_LOCK = 0x68626c64;
+
+const APPEND_CHANGE = `
+  WITH appended AS (
+    INSERT INTO changes (replica, at, payload, events) VALUES ($1, $2, $3, $4) RETURNING seq)
+  SELECT pg_notify($5, seq::text || CASE WHEN $4::text IS NULL THEN ' 0 ' ELSE ' 1 ' END || $1)
+  FROM appended`;
+
+/** Reads "<seq> <0|1> <replica>"; undefined for anything else. */
+function parseNotice(payload: string | undefined): ChangeNotice | undefined {
+  const match = /^(\d+) ([01]) (.+)$/.exec(payload ?? '');
+  if (!match) return undefined;
+  return { seq: Number(match[1]), hasEvents: match[2] === '1', replica: match[3]! };
+}
 const UNIQUE_VIOLATION = '23505';
 
 const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
-const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
+const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency, replica';
+const REPLICA_COLUMNS = 'id, url, version, started_at, lease_expires_at, leader';
 const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
 const FAILURE_COLUMNS = 'basepath, at, status_code, error, duration_ms, source';
 const PROBE_COLUMNS = 'basepath, at, ok, status_code, error, duration_ms, detail';
@@ -507,8 +730,8 @@ const UPSERT_BUCKETS = `
   SELECT ${BUCKET_COLUMNS}
   FROM json_to_recordset($1::json) AS t(
     basepath text, bucket_ms integer, idx bigint, total bigint, failures bigint,
-    traffic bigint, pulse bigint, otlp bigint, latency jsonb)
-  ON CONFLICT (basepath, bucket_ms, idx) DO UPDATE SET
+    traffic bigint, pulse bigint, otlp bigint, latency jsonb, replica text)
+  ON CONFLICT (basepath, bucket_ms, idx, replica) DO UPDATE SET
     total = EXCLUDED.total, failures = EXCLUDED.failures, traffic = EXCLUDED.traffic,
     pulse = EXCLUDED.pulse, otlp = EXCLUDED.otlp, latency = EXCLUDED.latency`;
 
@@ -622,6 +845,7 @@ function apiStatements(batch: CommitBatch): Array<[string, string]> {
       pulse: bucket.bySource.pulse,
       otlp: bucket.bySource.otlp,
       latency: bucket.latency,
+      replica: batch.replica ?? bucket.replica ?? '',
     })),
   );
   add(
@@ -790,6 +1014,24 @@ interface BucketRow {
   pulse: string;
   otlp: string;
   latency: Array<[number, number]>;
+  replica: string;
+}
+
+interface ChangeRow {
+  seq: string;
+  replica: string;
+  at: string;
+  payload: string | null;
+  events: string | null;
+}
+
+interface ReplicaRow {
+  id: string;
+  url: string;
+  version: string;
+  started_at: string;
+  lease_expires_at: string;
+  leader: boolean;
 }
 
 interface HistoryRow {
@@ -870,6 +1112,7 @@ function toBucket(row: BucketRow): ApiBucketRecord {
     failures: Number(row.failures),
     bySource: { traffic: Number(row.traffic), pulse: Number(row.pulse), otlp: Number(row.otlp) },
     latency: row.latency,
+    ...(row.replica !== '' && { replica: row.replica }),
   };
 }
 

@@ -160,4 +160,48 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    description: 'cluster mode: replicas, the change log, window buckets per replica',
+    // SQLite serves one hub, but keeps the same logical schema as PostgreSQL so both pass one contract
+    // suite. SQLite cannot change a primary key in place: the bucket table is rebuilt.
+    sql: `
+      CREATE TABLE api_buckets_rebuilt (
+        basepath  TEXT    NOT NULL,
+        bucket_ms INTEGER NOT NULL,
+        idx       INTEGER NOT NULL,
+        total     INTEGER NOT NULL,
+        failures  INTEGER NOT NULL,
+        traffic   INTEGER NOT NULL,
+        pulse     INTEGER NOT NULL,
+        otlp      INTEGER NOT NULL,
+        latency   TEXT    NOT NULL,
+        replica   TEXT    NOT NULL DEFAULT '',
+        PRIMARY KEY (basepath, bucket_ms, idx, replica)
+      ) STRICT;
+      INSERT INTO api_buckets_rebuilt (basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency)
+        SELECT basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency FROM api_buckets;
+      DROP TABLE api_buckets;
+      ALTER TABLE api_buckets_rebuilt RENAME TO api_buckets;
+      CREATE INDEX api_buckets_start ON api_buckets (idx * bucket_ms);
+
+      CREATE TABLE changes (
+        seq     INTEGER PRIMARY KEY AUTOINCREMENT,
+        replica TEXT    NOT NULL,
+        at      INTEGER NOT NULL,
+        payload TEXT    NOT NULL,
+        events  TEXT
+      ) STRICT;
+      CREATE INDEX changes_at ON changes (at);
+
+      CREATE TABLE replicas (
+        id               TEXT    NOT NULL PRIMARY KEY,
+        url              TEXT    NOT NULL,
+        version          TEXT    NOT NULL,
+        started_at       INTEGER NOT NULL,
+        lease_expires_at INTEGER NOT NULL,
+        leader           INTEGER NOT NULL CHECK (leader IN (0, 1))
+      ) STRICT;
+    `,
+  },
 ];

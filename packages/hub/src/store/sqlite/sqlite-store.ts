@@ -11,12 +11,15 @@ import {
   type ApiBucketRecord,
   type ApiFailureRecord,
   type ApiHistoryRecord,
+  type ChangeRecord,
   type CommitBatch,
   type EventQuery,
   type InstanceTouch,
   type ProbeResultRecord,
+  type ReplicaRecord,
   type Store,
 } from '../store.js';
+import { changePayload, toChange } from '../change-log.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteNotifications } from './sqlite-notifications.js';
 
@@ -207,6 +210,49 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     return run((s) => s.revokeKey.run(at, id).changes > 0);
   }
 
+  function listChanges(afterSeq: number, limit: number, eventsOnlyOf?: string): Promise<ChangeRecord[]> {
+    return run((s) => {
+      const count = Math.floor(limit);
+      if (!(count > 0)) return [];
+      return s.changes
+        .all(eventsOnlyOf ?? null, afterSeq, count)
+        .map((row) => toChange(row.seq, row.replica, row.at, row.payload, row.events));
+    });
+  }
+
+  function renewReplica(replica: ReplicaRecord): Promise<void> {
+    return run((s) => {
+      s.renewReplica.run(
+        replica.id,
+        replica.url,
+        replica.version,
+        replica.startedAt,
+        replica.leaseExpiresAt,
+        replica.leader ? 1 : 0,
+      );
+    });
+  }
+
+  function listReplicas(): Promise<ReplicaRecord[]> {
+    return run((s) =>
+      s.replicas.all().map((row) => ({
+        id: row.id,
+        url: row.url,
+        version: row.version,
+        startedAt: row.started_at,
+        leaseExpiresAt: row.lease_expires_at,
+        leader: row.leader === 1,
+      })),
+    );
+  }
+
+  function removeReplicas(ids: readonly string[], expiredBefore?: number): Promise<void> {
+    return run((s) => {
+      for (const id of ids) s.removeReplica.run(id);
+      if (expiredBefore !== undefined) s.removeExpiredReplicas.run(expiredBefore);
+    });
+  }
+
   return {
     kind: 'sqlite',
     location,
@@ -231,6 +277,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
     listKeys,
     revokeKey,
     ...createSqliteNotifications(db, guard),
+    listChanges,
+    lastChangeSeq: () => run((s) => s.lastChangeSeq.get()?.seq ?? 0),
+    pruneChanges: (before) => run((s) => s.pruneChanges.run(before).changes),
+    // One hub per SQLite file: nobody else commits, and this hub always leads.
+    listenForChanges: () => guard(() => () => Promise.resolve()),
+    tryLeadership: () => guard(() => true),
+    renewReplica,
+    listReplicas,
+    removeReplicas,
   };
 }
 
@@ -296,7 +351,8 @@ const INSTANCE_COLUMNS =
   'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
-const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency';
+const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency, replica';
+const REPLICA_COLUMNS = 'id, url, version, started_at, lease_expires_at, leader';
 const HISTORY_COLUMNS = 'basepath, resolution, start, total, failures, traffic, pulse, otlp, p50_ms, p95_ms';
 const FAILURE_COLUMNS = 'basepath, at, status_code, error, duration_ms, source';
 const PROBE_COLUMNS = 'basepath, at, ok, status_code, error, duration_ms, detail';
@@ -337,6 +393,23 @@ interface EventRow {
   data: string;
 }
 
+interface ChangeRow {
+  seq: number;
+  replica: string;
+  at: number;
+  payload: string | null;
+  events: string | null;
+}
+
+interface ReplicaRow {
+  id: string;
+  url: string;
+  version: string;
+  started_at: number;
+  lease_expires_at: number;
+  leader: number;
+}
+
 interface ApiRow {
   definition: string;
 }
@@ -351,6 +424,7 @@ interface BucketRow {
   pulse: number;
   otlp: number;
   latency: string;
+  replica: string;
 }
 
 interface HistoryRow {
@@ -416,6 +490,9 @@ function prepareStatements(db: Database.Database) {
        END
      WHERE instance_id = @instanceId`,
   );
+  const insertChange = db.prepare<[string, number, string, string | null]>(
+    'INSERT INTO changes (replica, at, payload, events) VALUES (?, ?, ?, ?)',
+  );
   const insertEvent = db.prepare<EventParams>(
     'INSERT INTO events (at, kind, instance_id, service, basepath, data) VALUES (?, ?, ?, ?, ?, ?)',
   );
@@ -425,9 +502,11 @@ function prepareStatements(db: Database.Database) {
        definition = excluded.definition, origin = excluded.origin,
        created_at = excluded.created_at, updated_at = excluded.updated_at`,
   );
-  const upsertBucket = db.prepare<[string, number, number, number, number, number, number, number, string]>(
-    `INSERT INTO api_buckets (${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-     ON CONFLICT (basepath, bucket_ms, idx) DO UPDATE SET
+  const upsertBucket = db.prepare<
+    [string, number, number, number, number, number, number, number, string, string]
+  >(
+    `INSERT INTO api_buckets (${BUCKET_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (basepath, bucket_ms, idx, replica) DO UPDATE SET
        total = excluded.total, failures = excluded.failures, traffic = excluded.traffic,
        pulse = excluded.pulse, otlp = excluded.otlp, latency = excluded.latency`,
   );
@@ -469,6 +548,7 @@ function prepareStatements(db: Database.Database) {
         bucket.bySource.pulse,
         bucket.bySource.otlp,
         JSON.stringify(bucket.latency),
+        batch.replica ?? bucket.replica ?? '',
       );
     }
     for (const row of batch.apiHistory ?? []) {
@@ -541,8 +621,32 @@ function prepareStatements(db: Database.Database) {
         return storedEvent(Number(lastInsertRowid), event);
       });
       writeApiRows(batch);
+      if (batch.replica !== undefined) {
+        insertChange.run(
+          batch.replica,
+          Date.now(),
+          JSON.stringify(changePayload(batch)),
+          stored.length > 0 ? JSON.stringify(stored) : null,
+        );
+      }
       return stored;
     }),
+    changes: db.prepare<[string | null, number, number], ChangeRow>(
+      `SELECT seq, replica, at, CASE WHEN replica = ? THEN NULL ELSE payload END AS payload, events
+       FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
+    ),
+    lastChangeSeq: db.prepare<[], { seq: number }>('SELECT COALESCE(MAX(seq), 0) AS seq FROM changes'),
+    pruneChanges: db.prepare<[number]>(
+      'DELETE FROM changes WHERE at < ? AND seq < (SELECT MAX(seq) FROM changes)',
+    ),
+    renewReplica: db.prepare<[string, string, string, number, number, number]>(
+      `INSERT INTO replicas (${REPLICA_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET url = excluded.url, version = excluded.version,
+         started_at = excluded.started_at, lease_expires_at = excluded.lease_expires_at, leader = excluded.leader`,
+    ),
+    replicas: db.prepare<[], ReplicaRow>(`SELECT ${REPLICA_COLUMNS} FROM replicas ORDER BY id`),
+    removeReplica: db.prepare<[string]>('DELETE FROM replicas WHERE id = ?'),
+    removeExpiredReplicas: db.prepare<[number]>('DELETE FROM replicas WHERE lease_expires_at < ?'),
     liveInstances: db.prepare<[], InstanceRow>(
       `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE removed_at IS NULL ORDER BY instance_id`,
     ),
@@ -702,6 +806,7 @@ function toBucket(row: BucketRow): ApiBucketRecord {
     failures: row.failures,
     bySource: { traffic: row.traffic, pulse: row.pulse, otlp: row.otlp },
     latency: JSON.parse(row.latency) as Array<[number, number]>,
+    ...(row.replica !== '' && { replica: row.replica }),
   };
 }
 
