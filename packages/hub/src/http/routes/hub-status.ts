@@ -12,7 +12,7 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
       doc: {
         summary: "The hub's own state",
         description:
-          'Version, uptime, store, live instance count, self-preservation, whether reads are public.',
+          'Version, uptime, store, live instance count, self-preservation, whether reads are public, the replicas.',
         tags: ['meta'],
         responses: {
           200: {
@@ -38,6 +38,20 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
                 unconfirmed: s.integer({ minimum: 0 }),
               }),
               auth: s.record({ publicRead: s.boolean() }),
+              replicas: s.array(
+                s.record({
+                  id: s.string({ description: 'the replica id; `single` for a hub on SQLite' }),
+                  url: s.nullable(s.string()),
+                  state: s.enum(['live', 'expired']),
+                  since: s.time(),
+                  leader: s.boolean({ description: 'decides lease expiry, self-preservation and alerts' }),
+                  version: s.string(),
+                  self: s.boolean({ description: 'the replica that answered' }),
+                }),
+                {
+                  description: 'the hub replicas sharing the store (cluster mode); on SQLite, this hub alone',
+                },
+              ),
             }),
           },
         },
