@@ -1,12 +1,16 @@
 import { API_STATUSES, type ApiStatus } from '../../domain/api.js';
 import { EVENT_KINDS, type StoredEvent } from '../../domain/events.js';
 import { INSTANCE_ID_PATTERN } from '../../domain/heartbeat-message.js';
+import { INSTANCE_STATES } from '../../domain/instance.js';
 import { HeartbeatError } from '@heartbeat/sdk';
 import type { ApiView } from '../../registry/api-registry.js';
 import type { ApiHistoryRecord } from '../../store/store.js';
 import type { HubContext } from '../hub-context.js';
-import { queryEnum, queryEnumList, queryInteger, queryText } from '../query.js';
+import { queryText } from '../query.js';
 import type { Route } from '../router.js';
+import { API_SUMMARY_FIELDS, EVENT } from '../schema/common-schemas.js';
+import { queryParam } from '../schema/query-param.js';
+import { s } from '../schema/schema.js';
 import { eventView } from '../views.js';
 import { apiSummary } from './apis.js';
 
@@ -19,6 +23,100 @@ type ApiSortKey = (typeof API_SORT_KEYS)[number];
 /** Worst first: what an operator looks at first when sorting by status. */
 const STATUS_RANK: Record<ApiStatus, number> = { DOWN: 0, UNKNOWN: 1, UP: 2 };
 
+const API_STATUS = queryParam.enum('status', API_STATUSES, 'only APIs with this status');
+const API_SEARCH = queryParam.text('q', 256, 'case-insensitive text in the basepath or name');
+const API_SORT = queryParam.enum(
+  'sort',
+  API_SORT_KEYS,
+  'sort key (default `status`, worst first); ties by basepath, ascending; APIs without samples last',
+);
+const API_ORDER = queryParam.enum('order', ['asc', 'desc'] as const, 'sort order (default `asc`)');
+const API_LIMIT = queryParam.integer('limit', { min: 1, max: 500, fallback: 50 }, 'most APIs per page');
+const API_OFFSET = queryParam.integer(
+  'offset',
+  { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 },
+  'how many to skip',
+);
+const EVENT_LIMIT = queryParam.integer('limit', { min: 1, max: 500, fallback: 50 }, 'most events per page');
+const EVENT_BEFORE = queryParam.integer(
+  'before',
+  { min: 1, max: Number.MAX_SAFE_INTEGER },
+  "only events before this id: a previous page's `nextBefore`",
+);
+const EVENT_KIND = queryParam.enumList('kind', EVENT_KINDS, 'only events of these kinds');
+const EVENT_INSTANCE = queryParam.custom(
+  'instanceId',
+  s.string({ pattern: INSTANCE_ID_PATTERN, maxLength: 128 }),
+  "only this instance's events",
+  (query) => {
+    const instanceId = queryText(query, 'instanceId', 128);
+    if (instanceId !== undefined && !INSTANCE_ID_PATTERN.test(instanceId)) {
+      throw new HeartbeatError('VALIDATION_FAILED', 'instanceId has characters no instance id can have', {
+        field: 'instanceId',
+      });
+    }
+    return instanceId;
+  },
+);
+
+const count = s.integer({ minimum: 0 });
+
+const OVERVIEW = s.named(
+  'DashboardOverview',
+  s.record({
+    apis: s.record(
+      { total: count, ...Object.fromEntries(API_STATUSES.map((status) => [status, count])) },
+      { description: 'APIs by status' },
+    ),
+    instances: s.record(
+      {
+        total: count,
+        ...Object.fromEntries(INSTANCE_STATES.map((state) => [state, count])),
+        unconfirmed: s.integer({
+          minimum: 0,
+          description: 'alive instances kept by self-preservation without a recent beat',
+        }),
+      },
+      { description: 'instances by state' },
+    ),
+    services: s.integer({ minimum: 0, description: 'distinct services with an instance' }),
+    servicesByState: s.record(
+      {
+        up: s.integer({ minimum: 0, description: 'every instance not stopped is alive' }),
+        degraded: s.integer({ minimum: 0, description: 'some alive, some lost' }),
+        down: s.integer({ minimum: 0, description: 'instances lost, none alive' }),
+        idle: s.integer({ minimum: 0, description: 'only stopped instances' }),
+      },
+      { description: 'services by the state of their instances' },
+    ),
+    applications: s.integer({
+      minimum: 0,
+      description: 'distinct applications (`appName`, else the service)',
+    }),
+  }),
+);
+
+const STATUS_BAR_SLOT = s.record({
+  start: s.time({ description: 'the start of the hour' }),
+  samples: count,
+  failures: count,
+  status: s.nullable(
+    s.enum(API_STATUSES, { description: "what the hour's outcomes amount to under the API's rules" }),
+  ),
+});
+
+const DASHBOARD_API = s.named(
+  'DashboardApi',
+  s.record({
+    ...API_SUMMARY_FIELDS,
+    bar: s.array(STATUS_BAR_SLOT, {
+      minItems: BAR_HOURS,
+      maxItems: BAR_HOURS,
+      description: 'the last 24 hours, oldest first, one slot per hour; `status` null without samples',
+    }),
+  }),
+);
+
 /**
  * What the dashboard reads in one request per screen, beyond the resource routes: the counts of the
  * overview, an API table sorted on the server with each row's 24-hour status bar, and the event log
@@ -30,6 +128,13 @@ export function dashboardRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/dashboard/overview',
       scope: 'read',
+      doc: {
+        summary: 'Dashboard overview counts',
+        description:
+          'APIs by status, instances by state, services (and how many are up, degraded, down or idle) and applications, in one request.',
+        tags: ['dashboard'],
+        responses: { 200: { description: 'The counts', schema: OVERVIEW } },
+      },
       handle() {
         const apis: Record<ApiStatus | 'total', number> = { total: 0, UP: 0, DOWN: 0, UNKNOWN: 0 };
         for (const { status } of hub.apis.heartbeats({})) {
@@ -66,13 +171,30 @@ export function dashboardRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/dashboard/apis',
       scope: 'read',
+      doc: {
+        summary: 'Dashboard API table',
+        description:
+          'APIs filtered, sorted on the server and paged, each with its summary and a 24-hour status bar from its history.',
+        tags: ['dashboard'],
+        query: [API_STATUS, API_SEARCH, API_SORT, API_ORDER, API_LIMIT, API_OFFSET],
+        responses: {
+          200: {
+            description: 'A page of APIs',
+            schema: s.record({
+              items: s.array(DASHBOARD_API),
+              total: s.integer({ minimum: 0, description: 'how many match, on every page' }),
+              nextOffset: s.nullable(s.integer({ minimum: 0 })),
+            }),
+          },
+        },
+      },
       async handle({ query }) {
-        const status = queryEnum(query, 'status', API_STATUSES);
-        const needle = queryText(query, 'q')?.toLowerCase();
-        const sort = queryEnum(query, 'sort', API_SORT_KEYS) ?? 'status';
-        const order = queryEnum(query, 'order', ['asc', 'desc'] as const) ?? 'asc';
-        const limit = queryInteger(query, 'limit', { min: 1, max: 500, fallback: 50 })!;
-        const offset = queryInteger(query, 'offset', { min: 0, max: Number.MAX_SAFE_INTEGER, fallback: 0 })!;
+        const status = API_STATUS.read(query);
+        const needle = API_SEARCH.read(query)?.toLowerCase();
+        const sort = API_SORT.read(query) ?? 'status';
+        const order = API_ORDER.read(query) ?? 'asc';
+        const limit = API_LIMIT.read(query);
+        const offset = API_OFFSET.read(query);
         const matching = hub.apis
           .views()
           .filter(
@@ -108,16 +230,28 @@ export function dashboardRoutes(hub: HubContext): Route[] {
       method: 'GET',
       path: '/v1/dashboard/events',
       scope: 'read',
+      doc: {
+        summary: 'Dashboard event log',
+        description: 'Instance and API events, newest first, a page at a time going back.',
+        tags: ['dashboard'],
+        query: [EVENT_BEFORE, EVENT_KIND, EVENT_INSTANCE, EVENT_LIMIT],
+        responses: {
+          200: {
+            description: 'A page of events, newest first',
+            schema: s.record({
+              items: s.array(EVENT),
+              nextBefore: s.nullable(
+                s.integer({ minimum: 1, description: 'pass as `before` for the next (older) page' }),
+              ),
+            }),
+          },
+        },
+      },
       async handle({ query }) {
-        const limit = queryInteger(query, 'limit', { min: 1, max: 500, fallback: 50 })!;
-        const before = queryInteger(query, 'before', { min: 1, max: Number.MAX_SAFE_INTEGER });
-        const kinds = queryEnumList(query, 'kind', EVENT_KINDS);
-        const instanceId = queryText(query, 'instanceId', 128);
-        if (instanceId !== undefined && !INSTANCE_ID_PATTERN.test(instanceId)) {
-          throw new HeartbeatError('VALIDATION_FAILED', 'instanceId has characters no instance id can have', {
-            field: 'instanceId',
-          });
-        }
+        const limit = EVENT_LIMIT.read(query);
+        const before = EVENT_BEFORE.read(query);
+        const kinds = EVENT_KIND.read(query);
+        const instanceId = EVENT_INSTANCE.read(query);
         const { items, more } = await latestEvents(hub, { limit, before, kinds, instanceId });
         const last = items.at(-1);
         return {
