@@ -73,17 +73,43 @@ export async function get<T>(
     keyNeeded = true;
     for (const listener of keyListeners) listener();
   }
-  if (!response.ok) {
-    let message = `${response.status} ${response.statusText}`;
-    try {
-      const body = (await response.json()) as { error?: { message?: string } };
-      if (body.error?.message) message = body.error.message;
-    } catch {
-      // Not JSON: keep the status line.
-    }
-    throw new HubError(response.status, message);
-  }
+  if (!response.ok) throw await hubError(response);
   return (await response.json()) as T;
+}
+
+/**
+ * POST JSON to the hub (actions such as "send test notification"). A refusal (401/403: the key
+ * lacks the scope) is thrown as a HubError with the hub's message; it never opens the key prompt,
+ * which asks for a read key.
+ */
+export async function post<T>(path: string, body: unknown, withKey: string | null = key): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(apiUrl(path), {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(withKey ? { authorization: `Bearer ${withKey}` } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new HubError(0, 'the hub does not answer');
+  }
+  if (!response.ok) throw await hubError(response);
+  return (await response.json()) as T;
+}
+
+/** The hub's `{error: {message}}`, else the status line. */
+async function hubError(response: Response): Promise<HubError> {
+  let message = `${response.status} ${response.statusText}`;
+  try {
+    const body = (await response.json()) as { error?: { message?: string } };
+    if (body.error?.message) message = body.error.message;
+  } catch {
+    // Not JSON: keep the status line.
+  }
+  return new HubError(response.status, message);
 }
 
 function safeStorage<T>(action: () => T): T | null {

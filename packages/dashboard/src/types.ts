@@ -113,6 +113,65 @@ export interface HubState {
   instances: { live: number; validTimeMs: number; retentionMs: number };
   selfPreservation: { active: boolean; since: string | null; unconfirmed: number };
   auth: { publicRead: boolean };
+  /** The replicas sharing the store (cluster mode); on SQLite, this hub alone. Absent on older hubs. */
+  replicas?: Replica[];
+}
+
+export interface Replica {
+  id: string;
+  url: string | null;
+  state: 'live' | 'expired';
+  since: string;
+  leader: boolean;
+  version: string;
+  self: boolean;
+}
+
+/** One opening of a maintenance window (`GET /v1/maintenance`); `rules` empty: every rule. */
+export interface MaintenanceSpan {
+  name: string;
+  start: string;
+  end: string;
+  rules: string[];
+}
+
+export interface Maintenance {
+  active: MaintenanceSpan[];
+  upcoming: MaintenanceSpan[];
+}
+
+export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
+
+/** One notification to one notifier (`GET /v1/notifications`); the message itself is left out. */
+export interface Delivery {
+  id: number;
+  notifier: string;
+  rule: string;
+  kind: 'trigger' | 'reminder' | 'resolve' | 'test';
+  title: string;
+  status: DeliveryStatus;
+  attempts: number;
+  lastError: string | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  nextAttemptAt: string | null;
+  updatedAt: string;
+}
+
+export interface Notifier {
+  name: string;
+  type: string;
+  timeoutMs: number;
+  concurrency: number;
+  inFlight: number;
+}
+
+/** How a test notification's first attempt ended (`POST /v1/notifications/test`). */
+export interface TestOutcome {
+  delivery: number;
+  notifier: string;
+  status: DeliveryStatus;
+  error?: string;
 }
 
 export interface Overview {

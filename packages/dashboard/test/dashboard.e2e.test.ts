@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findDashboardDir } from '../../hub/src/http/dashboard-assets.js';
+import { startHttpReceiver } from '../../hub/src/testing/http-receiver.js';
 import { startTestHub, TEST_ADMIN_KEY, type TestHub } from '../../hub/src/testing/test-hub.js';
 import { launchChromium, requireChromium } from './browser.js';
 
@@ -400,6 +401,68 @@ describe.skipIf(!chromiumThere)('the dashboard in Chromium', () => {
     } finally {
       await page.context().close();
       await rm(first.dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('shows the replicas, an open maintenance window and the notifiers, and sends a test notification', async () => {
+    const receiver = await startHttpReceiver();
+    try {
+      const now = Date.now();
+      const test = await startTestHub(
+        { auth: { publicRead: false } },
+        {
+          yaml: `notifiers:
+  - name: ops-hook
+    webhook:
+      url: ${receiver.url}/hook
+maintenance:
+  - name: db-migration
+    start: ${new Date(now - 3_600_000).toISOString()}
+    end: ${new Date(now + 3_600_000).toISOString()}
+`,
+        },
+      );
+      hubs.push(test);
+      const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+      await context.addInitScript((key) => localStorage.setItem('heartbeat.readKey', key), TEST_ADMIN_KEY);
+      const page = await context.newPage();
+      page.on('pageerror', (error) => pageErrors.push(error.message));
+      await page.goto(`${test.url}/`);
+
+      // SQLite: this hub alone, live and leader.
+      const replica = page.locator('section[aria-label="Hub replicas"] tr[data-replica="single"]');
+      await replica.waitFor();
+      expect(await replica.textContent()).toContain('this replica');
+      expect(await replica.locator('.badge-up').textContent()).toBe('live');
+      expect(await replica.locator('.badge-leader').textContent()).toBe('leader');
+
+      const window = page.locator(
+        'section[aria-label="Maintenance windows"] [data-maintenance="db-migration"]',
+      );
+      await window.waitFor();
+      expect(await window.textContent()).toContain('silenced');
+      expect(await window.textContent()).toMatch(/db-migration every rule until in (59|60) min/);
+
+      const notifications = page.locator('section[aria-label="Notifications"]');
+      const notifier = notifications.locator('tr[data-notifier="ops-hook"]');
+      await notifier.waitFor();
+      expect(await notifier.textContent()).toContain('webhook');
+      await notifications.getByText('none').waitFor(); // no failed delivery yet
+
+      await notifier.getByRole('button', { name: 'Send test notification' }).click();
+      await notifier.locator('.test-result .badge-up', { hasText: 'delivered' }).waitFor({ timeout: 10_000 });
+      expect(receiver.requests).toHaveLength(1);
+      expect(receiver.requests[0]!.path).toBe('/hook');
+      expect(receiver.requests[0]!.json).toMatchObject({ kind: 'test' });
+
+      // A failing receiver: the outcome says so, and the delivery joins the failed list with its error.
+      receiver.answer(500);
+      await notifier.getByRole('button', { name: 'Send test notification' }).click();
+      await notifier.locator('.test-result .badge-down', { hasText: 'failed' }).waitFor({ timeout: 10_000 });
+      await notifications.locator('table.deliveries td.error', { hasText: 'HTTP 500' }).waitFor();
+      await context.close();
+    } finally {
+      await receiver.close();
     }
   });
 

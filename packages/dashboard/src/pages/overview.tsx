@@ -7,6 +7,7 @@ import { count, duration } from '../format.js';
 import { useNow, useResource } from '../hooks.js';
 import { Link } from '../router.js';
 import type { HubEvent, HubState, Overview } from '../types.js';
+import { MaintenancePanel, NotificationsPanel, ReplicasPanel } from './overview-operations.js';
 
 /** What every overview panel gets: the counts and the hub's state, loaded once for the page. */
 export interface OverviewPanelProps {
@@ -29,6 +30,9 @@ export const OVERVIEW_PANELS: Array<{
   { id: 'instances', title: 'Instances', Panel: InstancesPanel },
   { id: 'services', title: 'Services', Panel: ServicesPanel },
   { id: 'hub', title: 'Hub', Panel: HubPanel },
+  { id: 'maintenance', title: 'Maintenance windows', Panel: MaintenancePanel },
+  { id: 'replicas', title: 'Hub replicas', wide: true, Panel: ReplicasPanel },
+  { id: 'notifications', title: 'Notifications', wide: true, Panel: NotificationsPanel },
   { id: 'events', title: 'Latest events', wide: true, Panel: LatestEventsPanel },
 ];
 
