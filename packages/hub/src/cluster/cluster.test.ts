@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POSTGRES_URL, probePostgres, requireService } from '../../../sdk/src/testing/services.js';
 import { spawnHub, type HubProcess } from '../testing/hub-process.js';
+import { startHttpReceiver } from '../testing/http-receiver.js';
 import { startTcpProxy } from '../testing/tcp-proxy.js';
 import { createTempPostgresDatabase, eventually } from '../testing/test-hub.js';
 import { ownerOf } from './rendezvous.js';
@@ -268,11 +269,25 @@ describe.skipIf(!postgresUp)('cluster mode (three replicas on one PostgreSQL)', 
     await reading;
   });
 
-  it('kill -9 of the leader under load loses nothing acknowledged; its probes move, and leases still expire once', async () => {
+  it('kill -9 of the leader under load loses nothing acknowledged; its probes move, leases still expire once, and each is notified once', async () => {
     const target = await startProbeTarget();
+    const receiver = await startHttpReceiver();
+    cleanups.push(() => receiver.close());
+    // Every lost instance notifies the webhook: every replica delivers (leased claims), the leader
+    // alone decides, so each loss must reach the receiver exactly once.
+    const yaml = `notifiers:
+  - name: hook
+    webhook:
+      url: ${receiver.url}/hook
+rules:
+  - name: lost
+    when: instance.lost
+    group: 0s
+    notify: hook
+`;
     // The load's instances fall silent together when it stops: that is mass silence, and
     // self-preservation would (rightly) keep them alive. Off here, to see each lease expire once.
-    const hubs = await startReplicas(3, await freshDatabase(), undefined, {
+    const hubs = await startReplicas(3, await freshDatabase(), yaml, {
       HEARTBEAT_INSTANCES_SELF_PRESERVATION_ENABLED: 'false',
     });
     const idOf = new Map<HubProcess, string>();
@@ -381,6 +396,15 @@ describe.skipIf(!postgresUp)('cluster mode (three replicas on one PostgreSQL)', 
     }
     expect([...lost.values()].filter((count) => count > 1)).toEqual([]);
     expect(silent.filter((id) => !lost.has(id))).toEqual([]);
+
+    // Each loss notified once, cluster-wide: the triggers' totals add up to the losses, no more.
+    const notified = () =>
+      receiver.requests
+        .filter((request) => request.json?.kind === 'trigger' && request.json.rule === 'lost')
+        .reduce((sum, request) => sum + (request.json.total as number), 0);
+    await eventually(() => notified() >= lost.size, { timeoutMs: 15_000 });
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(notified()).toBe(lost.size);
   });
 
   it('PostgreSQL gone under load: replicas turn not ready, reconnect and carry on, losing nothing acknowledged', async () => {
