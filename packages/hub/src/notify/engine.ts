@@ -194,7 +194,14 @@ export function createNotificationEngine(options: NotificationEngineOptions): No
       if (deciding) {
         deciding = false; // leadership lost: the new leader reloads the stored states
         logger.info({}, 'notifications: another replica decides alerts now');
-      } else takingOver ??= takeOver().finally(() => (takingOver = undefined));
+      } else {
+        // Retried on the next tick when the store does not answer.
+        takingOver ??= takeOver()
+          .catch((thrown: unknown) =>
+            logger.warn({ err: describeError(thrown) }, 'notifications: taking over the alerts failed'),
+          )
+          .finally(() => (takingOver = undefined));
+      }
       return;
     }
     if (!deciding) return;
