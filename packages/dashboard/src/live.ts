@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { apiUrl, currentKey, get, HubError } from './api.js';
+import { EVENT_KINDS } from './types.js';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
@@ -75,23 +76,8 @@ export function connectLive(): void {
     bump();
   };
   stream.onmessage = onEvent;
-  for (const kind of KINDS) stream.addEventListener(kind, onEvent as EventListener);
+  for (const kind of EVENT_KINDS) stream.addEventListener(kind, onEvent as EventListener);
 }
-
-const KINDS = [
-  'instance.registered',
-  'instance.lost',
-  'instance.recovered',
-  'instance.stopped',
-  'instance.removed',
-  'instance.health_changed',
-  'hub.self_preservation_entered',
-  'hub.self_preservation_left',
-  'api.registered',
-  'api.changed',
-  'api.removed',
-  'api.status_changed',
-];
 
 export function useLiveVersion(): number {
   const [current, setCurrent] = useState(version);
