@@ -95,16 +95,7 @@ export function hubStatusRoutes(hub: HubContext): Route[] {
  */
 function replicasOf(hub: HubContext) {
   const node = hub.cluster?.();
-  if (node)
-    return node.replicas().map(({ id, url, state, since, leader, version, self }) => ({
-      id,
-      url,
-      state,
-      since,
-      leader,
-      version,
-      self,
-    }));
+  if (node) return node.replicas();
   return [
     {
       id: 'single',
