@@ -2,14 +2,15 @@ import { describeError, HeartbeatError, type Logger } from '@heartbeat/sdk';
 import type { ApiDefinition } from '../domain/api.js';
 import type { NewEvent, StoredEvent } from '../domain/events.js';
 import type { InstanceRecord } from '../domain/instance.js';
-import type {
-  ApiBucketRecord,
-  ApiFailureRecord,
-  ApiHistoryRecord,
-  CommitBatch,
-  InstanceTouch,
-  ProbeResultRecord,
-  Store,
+import {
+  mergeTouches,
+  type ApiBucketRecord,
+  type ApiFailureRecord,
+  type ApiHistoryRecord,
+  type CommitBatch,
+  type InstanceTouch,
+  type ProbeResultRecord,
+  type Store,
 } from '../store/store.js';
 
 /** What a submitter hands over: any part of a commit. */
@@ -281,7 +282,7 @@ function add(p: Pending, s: Submission): void {
       p.instances.set(touch.instanceId, touched(queued, touch));
     } else {
       const earlier = p.touches.get(touch.instanceId);
-      p.touches.set(touch.instanceId, earlier ? laterTouch(earlier, touch) : touch);
+      p.touches.set(touch.instanceId, earlier ? mergeTouches(earlier, touch) : touch);
     }
   }
   for (const event of s.events ?? []) p.events.push(event);
@@ -344,15 +345,4 @@ function touched(record: InstanceRecord, touch: InstanceTouch): InstanceRecord {
   if (touch.heartbeatTime !== undefined) message.heartbeatTime = touch.heartbeatTime;
   if (touch.lastHeartbeatTime !== undefined) message.lastHeartbeatTime = touch.lastHeartbeatTime;
   return { ...record, lastHeartbeatAt: touch.lastHeartbeatAt, beats: touch.beats, message };
-}
-
-/** Two touches of one instance as one: the later wins, keeping an agent time only the earlier gave. */
-function laterTouch(earlier: InstanceTouch, later: InstanceTouch): InstanceTouch {
-  if (later.heartbeatTime !== undefined && later.lastHeartbeatTime !== undefined) return later;
-  const merged: InstanceTouch = { ...later };
-  const heartbeatTime = later.heartbeatTime ?? earlier.heartbeatTime;
-  const lastHeartbeatTime = later.lastHeartbeatTime ?? earlier.lastHeartbeatTime;
-  if (heartbeatTime !== undefined) merged.heartbeatTime = heartbeatTime;
-  if (lastHeartbeatTime !== undefined) merged.lastHeartbeatTime = lastHeartbeatTime;
-  return merged;
 }

@@ -355,6 +355,20 @@ export function runStoreContract(name: string, open: () => Promise<StoreUnderTes
         expect(await store.listEvents({ limit: 10 })).toHaveLength(1);
       });
 
+      it('does nothing when its beats are not above the stored record (it is older than what is stored)', async () => {
+        const a = stored('a');
+        await store.commit({ instances: [a], events: [] });
+        await store.commit({
+          instances: [],
+          events: [],
+          instanceTouches: [
+            { instanceId: 'a', lastHeartbeatAt: T0 + 9000, beats: a.beats, heartbeatTime: T0 + 9000 },
+            { instanceId: 'a', lastHeartbeatAt: T0 + 8000, beats: a.beats - 1 },
+          ],
+        });
+        expect(await store.getInstance('a')).toStrictEqual(a);
+      });
+
       it('does nothing for an instance it does not know', async () => {
         const a = stored('a');
         await store.commit({ instances: [a], events: [] });

@@ -76,14 +76,29 @@ export interface InstanceTouch {
   lastHeartbeatTime?: number;
 }
 
+/**
+ * Two touches of one instance as one: the later wins, keeping an agent time only the earlier gave
+ * (applying both in order would leave exactly that).
+ */
+export function mergeTouches(earlier: InstanceTouch, later: InstanceTouch): InstanceTouch {
+  if (later.heartbeatTime !== undefined && later.lastHeartbeatTime !== undefined) return later;
+  const merged: InstanceTouch = { ...later };
+  const heartbeatTime = later.heartbeatTime ?? earlier.heartbeatTime;
+  const lastHeartbeatTime = later.lastHeartbeatTime ?? earlier.lastHeartbeatTime;
+  if (heartbeatTime !== undefined) merged.heartbeatTime = heartbeatTime;
+  if (lastHeartbeatTime !== undefined) merged.lastHeartbeatTime = lastHeartbeatTime;
+  return merged;
+}
+
 /** What one commit writes, atomically: instance records (upserted by id) and new events. */
 export interface CommitBatch {
   instances: readonly InstanceRecord[];
   events: readonly NewEvent[];
   /**
    * Cheap updates of instances already stored, applied after `instances` (so a touch follows an
-   * upsert of the same instance in the batch). A touch of an unknown instance does nothing; the
-   * last touch of an instance in a batch wins.
+   * upsert of the same instance in the batch). A touch of an unknown instance does nothing, nor does
+   * one whose `beats` is not above the stored record's (it is older than what is stored); the last
+   * touch of an instance in a batch wins.
    */
   instanceTouches?: readonly InstanceTouch[];
   /** API definitions created or changed through the admin API or auto-registration (upserted by basepath). */

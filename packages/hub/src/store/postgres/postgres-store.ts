@@ -6,6 +6,7 @@ import { storedEvent, type EventKind, type NewEvent, type StoredEvent } from '..
 import type { HeartbeatMessage, InstanceRecord, InstanceState } from '../../domain/instance.js';
 import {
   API_RETENTION,
+  mergeTouches,
   type ApiBucketRecord,
   type ApiFailureRecord,
   type ApiHistoryRecord,
@@ -706,7 +707,7 @@ const TOUCH_INSTANCES = `
     END
   FROM json_to_recordset($1::json) AS t(
     instance_id text, last_heartbeat_at bigint, beats bigint, heartbeat_time bigint, last_heartbeat_time bigint)
-  WHERE instances.instance_id = t.instance_id`;
+  WHERE instances.instance_id = t.instance_id AND instances.beats < t.beats`;
 
 // ORDER BY ord: the sequence is drawn row by row after the sort, so ids follow the batch order.
 const INSERT_EVENTS = `
@@ -925,16 +926,7 @@ function touchRows(touches: readonly InstanceTouch[]): object[] {
   const byId = new Map<string, InstanceTouch>();
   for (const touch of touches) {
     const earlier = byId.get(touch.instanceId);
-    byId.set(
-      touch.instanceId,
-      earlier
-        ? {
-            ...touch,
-            heartbeatTime: touch.heartbeatTime ?? earlier.heartbeatTime,
-            lastHeartbeatTime: touch.lastHeartbeatTime ?? earlier.lastHeartbeatTime,
-          }
-        : touch,
-    );
+    byId.set(touch.instanceId, earlier ? mergeTouches(earlier, touch) : touch);
   }
   return [...byId.values()].map((touch) => ({
     instance_id: touch.instanceId,

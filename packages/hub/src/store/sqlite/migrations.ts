@@ -204,4 +204,14 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 5,
+    description: 'instance touch journal: one row per commit, folded into instances later (touch-journal.ts)',
+    sql: `
+      CREATE TABLE instance_touch_journal (
+        id      INTEGER PRIMARY KEY,
+        touches TEXT    NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

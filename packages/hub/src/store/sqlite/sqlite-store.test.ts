@@ -6,7 +6,7 @@ import { HeartbeatError } from '@heartbeat/sdk';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { requireService } from '../../../../sdk/src/testing/services.js';
-import { apiDefinition, apiEvent, instanceRecord } from '../../testing/store-fixtures.js';
+import { apiDefinition, apiEvent, instanceRecord, T0 } from '../../testing/store-fixtures.js';
 import { createTempDir } from '../../testing/test-stores.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
@@ -120,6 +120,97 @@ describe('createSqliteStore', () => {
     expect((failure as Error).message).toContain(path);
   });
 
+  describe('touch journal', () => {
+    /** The journal rows of a database file, read by a connection of its own. */
+    function journalRows(path: string): number {
+      const peek = new Database(path, { readonly: true });
+      try {
+        return (peek.prepare('SELECT COUNT(*) AS n FROM instance_touch_journal').get() as { n: number }).n;
+      } finally {
+        peek.close();
+      }
+    }
+    const touch = (instanceId: string, beats: number) => ({
+      instanceId,
+      lastHeartbeatAt: T0 + beats * 1000,
+      beats,
+      heartbeatTime: T0 + beats * 1000 - 5,
+    });
+
+    it('journals touches as one row per commit and folds them into the rows when due', async () => {
+      const path = nextPath();
+      const store = createSqliteStore({ path, touchJournal: { foldAfterMs: 60_000, foldAtInstances: 4 } });
+      onTestFinished(() => store.close());
+      await store.migrate();
+      await store.commit({
+        instances: ['a', 'b', 'c'].map((id) => instanceRecord({ instanceId: id })),
+        events: [],
+      });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
+      expect(journalRows(path)).toBe(2);
+      // Four touches waiting make the fold due: the rows take them, the journal empties.
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('c', 2), touch('a', 4)] });
+      expect(journalRows(path)).toBe(0);
+      const peek = new Database(path, { readonly: true });
+      onTestFinished(() => void peek.close());
+      expect(peek.prepare('SELECT instance_id, beats FROM instances ORDER BY instance_id').all()).toEqual([
+        { instance_id: 'a', beats: 4 },
+        { instance_id: 'b', beats: 2 },
+        { instance_id: 'c', beats: 2 },
+      ]);
+    });
+
+    it('replays at the next start what a process left journaled, never over a newer record', async () => {
+      const path = nextPath();
+      const crashed = createSqliteStore({
+        path,
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9 },
+      });
+      await crashed.migrate();
+      const [a, b] = [instanceRecord({ instanceId: 'a' }), instanceRecord({ instanceId: 'b' })];
+      await crashed.commit({ instances: [a, b], events: [] });
+      await crashed.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      // b is rewritten whole after its journaled touch (its health changed, say): that record is newer.
+      const bChanged = {
+        ...b,
+        beats: 3,
+        lastHeartbeatAt: T0 + 3000,
+        message: { ...b.message, status: 'error' as const },
+      };
+      await crashed.commit({ instances: [bChanged], events: [] });
+      await crashed.commit({ instances: [], events: [], instanceTouches: [touch('a', 4)] });
+      expect(journalRows(path)).toBe(2);
+      // No close: what the process held in memory is gone, as after kill -9.
+
+      const next = open(path);
+      await next.migrate();
+      expect(journalRows(path)).toBe(0);
+      expect(await next.getInstance('a')).toStrictEqual({
+        ...a,
+        lastHeartbeatAt: T0 + 4000,
+        beats: 4,
+        message: { ...a.message, heartbeatTime: T0 + 3995 },
+      });
+      expect(await next.getInstance('b')).toStrictEqual(bChanged);
+      await crashed.close();
+    });
+
+    it('folds before reading instances and when closing', async () => {
+      const path = nextPath();
+      const store = createSqliteStore({ path, touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9 } });
+      await store.migrate();
+      await store.commit({ instances: [instanceRecord({ instanceId: 'a' })], events: [] });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2)] });
+      expect(await store.getInstance('a')).toMatchObject({ beats: 2 });
+      expect(journalRows(path)).toBe(0);
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
+      expect(journalRows(path)).toBe(1);
+      await store.close();
+      expect(journalRows(path)).toBe(0);
+    });
+  });
+
   it('works in memory', async () => {
     const store = open(':memory:');
     await store.migrate();
@@ -140,7 +231,7 @@ const isBuilt = await requireService(
   { hint: 'build it first: npx tsc -b packages/hub' },
 );
 
-// Commits batches of 50 instances and one event forever, printing each batch number once commit() resolves.
+// Commits batches of 50 instances, 50 touches and one event forever, printing each batch number once commit() resolves.
 const CHILD = `
 const { createSqliteStore } = await import(process.env.HB_STORE_MODULE);
 const store = createSqliteStore({ path: process.env.HB_DB });
@@ -151,7 +242,11 @@ for (let batch = 1; ; batch++) {
     registeredAt: batch, lastHeartbeatAt: batch, stateChangedAt: batch, removedAt: null, beats: batch,
     message: { instanceId: 'b' + batch + '-i' + i, service: 'svc', extInfo: { pad: 'x'.repeat(500) } },
   }));
-  await store.commit({ instances, events: [{ at: batch, kind: 'instance.registered', data: { batch } }] });
+  // Each batch also renews the leases of the previous batch's instances: touches, journaled.
+  const instanceTouches = batch === 1 ? [] : Array.from({ length: 50 }, (_, i) => ({
+    instanceId: 'b' + (batch - 1) + '-i' + i, lastHeartbeatAt: batch, beats: batch, heartbeatTime: batch,
+  }));
+  await store.commit({ instances, instanceTouches, events: [{ at: batch, kind: 'instance.registered', data: { batch } }] });
   process.stdout.write(batch + '\\n');
 }
 `;
@@ -195,6 +290,13 @@ describe.skipIf(!isBuilt)('durability', () => {
     const instances = await store.loadLiveInstances();
     for (let batch = 1; batch <= acknowledged; batch++) {
       expect(await store.getInstance(`b${batch}-i49`), `batch ${batch}`).toBeDefined();
+      // Touched by the next batch: acknowledged for every batch but the last (whose toucher was in flight).
+      const touched = await store.getInstance(`b${batch}-i0`);
+      const beats = batch < acknowledged ? [batch + 1] : [batch, batch + 1];
+      expect(beats, `batch ${batch}`).toContain(touched?.beats);
+      expect(touched?.message.heartbeatTime, `batch ${batch}`).toBe(
+        touched?.beats === batch ? undefined : batch + 1,
+      );
     }
     // A batch in flight at the kill is there whole or not at all.
     const partial = instances.filter((record) => record.instanceId.startsWith(`b${acknowledged + 1}-`));

@@ -14,7 +14,6 @@ import {
   type ChangeRecord,
   type CommitBatch,
   type EventQuery,
-  type InstanceTouch,
   type ProbeResultRecord,
   type ReplicaRecord,
   type Store,
@@ -22,12 +21,20 @@ import {
 import { changePayload, toChange } from '../change-log.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteNotifications } from './sqlite-notifications.js';
+import {
+  createTouchJournal,
+  TOUCH_JOURNAL_DEFAULTS,
+  type Settle,
+  type TouchJournalOptions,
+} from './touch-journal.js';
 
 export interface SqliteStoreOptions {
   /** The database file; its directory is created when missing. `:memory:` gives a throwaway database. */
   path: string;
   /** How long a statement waits for another connection's lock before it fails. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** When journaled instance touches are folded into their rows (`touch-journal.ts`); defaults there. */
+  touchJournal?: Partial<TouchJournalOptions>;
 }
 
 /**
@@ -61,11 +68,15 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
 
   /** Runs `work` with the prepared statements, prepared on first use: the tables exist once migrated. */
   function run<T>(work: (statements: Statements) => T): Promise<T> {
-    return guard(() => work((prepared ??= prepareStatements(db))));
+    return guard(() =>
+      work((prepared ??= prepareStatements(db, { ...TOUCH_JOURNAL_DEFAULTS, ...options.touchJournal }))),
+    );
   }
 
   async function migrate(): Promise<void> {
     await guard(() => applyMigrations(db, location));
+    // Touches a stopped process journaled and never folded (after `kill -9`, say): into their rows.
+    await run((s) => db.transaction(() => s.touchJournal.replay())());
   }
 
   async function ping(): Promise<void> {
@@ -75,28 +86,45 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   function close(): Promise<void> {
     if (!closed) {
       closed = true;
-      db.close();
+      try {
+        // A clean stop leaves no journal to replay; if this fails, the next start replays it.
+        if (prepared?.touchJournal.pending) prepared.foldTouches()();
+      } finally {
+        db.close();
+      }
     }
     return Promise.resolve();
   }
 
   function commit(batch: CommitBatch): Promise<StoredEvent[]> {
-    return run((s) => s.commit(batch));
+    return run((s) => {
+      const { stored, settle } = s.commit(batch);
+      settle();
+      return stored;
+    });
+  }
+
+  /** Runs `read` on the instance rows with every journaled touch folded in. */
+  function readInstances<T>(read: (statements: Statements) => T): Promise<T> {
+    return run((s) => {
+      if (s.touchJournal.pending) s.foldTouches()();
+      return read(s);
+    });
   }
 
   function loadLiveInstances(): Promise<InstanceRecord[]> {
-    return run((s) => s.liveInstances.all().map(toInstance));
+    return readInstances((s) => s.liveInstances.all().map(toInstance));
   }
 
   function getInstance(instanceId: string): Promise<InstanceRecord | undefined> {
-    return run((s) => {
+    return readInstances((s) => {
       const row = s.instance.get(instanceId);
       return row && toInstance(row);
     });
   }
 
   function pruneRemovedInstances(before: number): Promise<number> {
-    return run((s) => s.pruneRemovedInstances.run(before).changes);
+    return readInstances((s) => s.pruneRemovedInstances.run(before).changes);
   }
 
   function listEvents(query: EventQuery): Promise<StoredEvent[]> {
@@ -361,13 +389,6 @@ const HOUR_MS = 3_600_000;
 type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
 type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
-interface TouchParams {
-  instanceId: string;
-  lastHeartbeatAt: number;
-  beats: number;
-  heartbeatTime: number | null;
-  lastHeartbeatTime: number | null;
-}
 type EventParams = [number, string, string | null, string | null, string | null, string];
 
 interface InstanceRow {
@@ -470,7 +491,7 @@ interface KeyRow {
 
 type Statements = ReturnType<typeof prepareStatements>;
 
-function prepareStatements(db: Database.Database) {
+function prepareStatements(db: Database.Database, touchJournalOptions: TouchJournalOptions) {
   const upsertInstance = db.prepare<InstanceParams>(
     `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (instance_id) DO UPDATE SET
@@ -478,17 +499,6 @@ function prepareStatements(db: Database.Database) {
        registered_at = excluded.registered_at, last_heartbeat_at = excluded.last_heartbeat_at,
        state_changed_at = excluded.state_changed_at, removed_at = excluded.removed_at,
        beats = excluded.beats, message = excluded.message`,
-  );
-  // Only the lease columns, and the agent's times inside the message when given: no message rewrite.
-  const touchInstance = db.prepare<[TouchParams]>(
-    `UPDATE instances SET last_heartbeat_at = @lastHeartbeatAt, beats = @beats,
-       message = CASE
-         WHEN @heartbeatTime IS NULL AND @lastHeartbeatTime IS NULL THEN message
-         WHEN @lastHeartbeatTime IS NULL THEN json_set(message, '$.heartbeatTime', @heartbeatTime)
-         WHEN @heartbeatTime IS NULL THEN json_set(message, '$.lastHeartbeatTime', @lastHeartbeatTime)
-         ELSE json_set(message, '$.heartbeatTime', @heartbeatTime, '$.lastHeartbeatTime', @lastHeartbeatTime)
-       END
-     WHERE instance_id = @instanceId`,
   );
   const insertChange = db.prepare<[string, number, string, string | null]>(
     'INSERT INTO changes (replica, at, payload, events) VALUES (?, ?, ?, ?)',
@@ -592,8 +602,12 @@ function prepareStatements(db: Database.Database) {
     }
   }
 
+  const touchJournal = createTouchJournal(db, touchJournalOptions);
+
   return {
-    commit: db.transaction((batch: CommitBatch): StoredEvent[] => {
+    touchJournal,
+    /** The commit's transaction; run the returned `settle` once it has committed. */
+    commit: db.transaction((batch: CommitBatch): { stored: StoredEvent[]; settle: Settle } => {
       for (const record of batch.instances) {
         upsertInstance.run(
           record.instanceId,
@@ -608,7 +622,7 @@ function prepareStatements(db: Database.Database) {
           JSON.stringify(record.message),
         );
       }
-      for (const touch of batch.instanceTouches ?? []) touchInstance.run(touchParams(touch));
+      const settle = touchJournal.write(batch.instanceTouches ?? [], batch.instances);
       const stored = batch.events.map((event) => {
         const { lastInsertRowid } = insertEvent.run(
           event.at,
@@ -629,8 +643,10 @@ function prepareStatements(db: Database.Database) {
           stored.length > 0 ? JSON.stringify(stored) : null,
         );
       }
-      return stored;
+      return { stored, settle };
     }),
+    /** Folds the touch journal into the instance rows; run the returned `settle` once committed. */
+    foldTouches: db.transaction((): Settle => touchJournal.fold()),
     changes: db.prepare<[string | null, number, number], ChangeRow>(
       `SELECT seq, replica, at, CASE WHEN replica = ? THEN NULL ELSE payload END AS payload, events
        FROM changes WHERE seq > ? ORDER BY seq LIMIT ?`,
@@ -756,16 +772,6 @@ function prepareCompaction(db: Database.Database) {
     deleteBuckets: db.prepare<[number]>('DELETE FROM api_buckets WHERE idx * bucket_ms < ?'),
     capFailures: cap('api_failures'),
     capProbeResults: cap('probe_results'),
-  };
-}
-
-function touchParams(touch: InstanceTouch): TouchParams {
-  return {
-    instanceId: touch.instanceId,
-    lastHeartbeatAt: touch.lastHeartbeatAt,
-    beats: touch.beats,
-    heartbeatTime: touch.heartbeatTime ?? null,
-    lastHeartbeatTime: touch.lastHeartbeatTime ?? null,
   };
 }
 
