@@ -24,6 +24,23 @@ describe('reading ISO timestamps fast', () => {
     expect(parseIsoUtc(text)).toBeUndefined();
   });
 
+  it('keeps days apart when reading timestamps of several days in turn', () => {
+    const texts = [
+      '2026-02-28T23:59:59.999Z',
+      '2026-02-30T00:00:00.000Z',
+      '2026-03-01T00:00:00.001Z',
+      '2026-02-28T00:00:00Z',
+      '2025-02-28T12:00:00.000Z',
+    ];
+    expect(texts.map(parseIsoUtc)).toEqual([
+      Date.parse(texts[0]!),
+      undefined,
+      Date.parse(texts[2]!),
+      Date.parse(texts[3]!),
+      Date.parse(texts[4]!),
+    ]);
+  });
+
   it('still accepts the shapes only Date.parse reads, and refuses nonsense', () => {
     const now = Date.parse('2026-11-21T12:00:00.000Z');
     const { observations, problems } = validateObservations(

@@ -209,40 +209,43 @@ export function parseIsoUtc(text: string): number | undefined {
   if ((length !== 24 && length !== 20) || text.charCodeAt(length - 1) !== 90 /* Z */) return undefined;
   if (text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45 || text.charCodeAt(10) !== 84) return undefined;
   if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
-  const digits = (from: number, count: number): number => {
-    let value = 0;
-    for (let i = from; i < from + count; i++) {
-      const code = text.charCodeAt(i) - 48;
-      if (code < 0 || code > 9) return NaN;
-      value = value * 10 + code;
-    }
-    return value;
-  };
   let millis = 0;
   if (length === 24) {
     if (text.charCodeAt(19) !== 46) return undefined;
-    millis = digits(20, 3);
+    millis = digitsAt(text, 20, 3);
   }
-  const month = digits(5, 2);
-  const day = digits(8, 2);
-  const hour = digits(11, 2);
-  const minute = digits(14, 2);
-  const second = digits(17, 2);
-  if (!(
-    month >= 1 &&
-    month <= 12 &&
-    day >= 1 &&
-    day <= 31 &&
-    hour <= 23 &&
-    minute <= 59 &&
-    second <= 59 &&
-    millis >= 0
-  )) {
-    return undefined;
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (!(hour <= 23 && minute <= 59 && second <= 59 && millis >= 0)) return undefined;
+  const dayStart = dayStartOf(digitsAt(text, 0, 4), digitsAt(text, 5, 2), digitsAt(text, 8, 2));
+  return dayStart === undefined ? undefined : dayStart + ((hour * 60 + minute) * 60 + second) * 1000 + millis;
+}
+
+/** The value of `count` decimal digits at `from`; NaN when one is not a digit. */
+function digitsAt(text: string, from: number, count: number): number {
+  let value = 0;
+  for (let i = from; i < from + count; i++) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return NaN;
+    value = value * 10 + code;
   }
-  const time = Date.UTC(digits(0, 4), month - 1, day, hour, minute, second, millis);
+  return value;
+}
+
+/** The last day `dayStartOf` worked out: a batch's timestamps nearly all fall on one day. */
+let lastDay = { key: NaN, start: 0 };
+
+/** Midnight UTC of that date (epoch ms); undefined for a date that does not exist (2026-02-31). */
+function dayStartOf(year: number, month: number, day: number): number | undefined {
+  const key = year * 10_000 + month * 100 + day;
+  if (key === lastDay.key) return lastDay.start;
+  if (!(year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31)) return undefined;
+  const start = Date.UTC(year, month - 1, day);
   // Date.UTC rolls 2026-02-31 over into March: such a date is not what was meant.
-  return new Date(time).getUTCDate() === day ? time : undefined;
+  if (new Date(start).getUTCDate() !== day) return undefined;
+  lastDay = { key, start };
+  return start;
 }
 
 function basepathProblem(value: unknown): string {

@@ -131,6 +131,8 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     const found = match(request.method ?? 'GET', path);
     if (!found) throw notFound(path);
     seen.route = found.route;
+    if (hub.responseCheck)
+      (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = undefined;
     const principal = await authorize(request, found.route, query);
     const result: RouteResult = await found.route.handle({
       request,

@@ -4,7 +4,10 @@ import { readRawBody } from './read-raw-body.js';
 
 /**
  * Where `readJsonBody` leaves the parsed body on the request, for the test suite's check that the
- * hub accepts only what its OpenAPI document allows (`testing/response-check.ts`).
+ * hub accepts only what its OpenAPI document allows (`testing/response-check.ts`): only on a request
+ * that already has the property (the hub sets it when it checks its traffic). Otherwise the parsed
+ * body is not kept for the request's whole life — a 1,000-item batch would survive garbage
+ * collections it has no reason to survive.
  */
 export const RECEIVED_JSON = Symbol('received JSON body');
 
@@ -43,6 +46,7 @@ export async function readJsonBody(request: IncomingMessage, maxBytes: number): 
       },
     );
   }
-  (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = parsed;
+  if (RECEIVED_JSON in request)
+    (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = parsed;
   return parsed;
 }

@@ -59,12 +59,10 @@ export function instanceRoutes(hub: HubContext): Route[] {
           throw thrown;
         }
         const { messages, warnings } = validated;
+        const accepted = messages.length;
         await registry.ingest(messages);
-        hub.metrics.heartbeats.inc(['accepted'], messages.length);
-        return {
-          status: 200,
-          body: { accepted: messages.length, warnings, validTime: config.instances.validTime },
-        };
+        hub.metrics.heartbeats.inc(['accepted'], accepted);
+        return { status: 200, body: { accepted, warnings, validTime: config.instances.validTime } };
       },
     },
     {

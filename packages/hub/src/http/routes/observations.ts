@@ -65,11 +65,10 @@ export function observationRoutes(hub: HubContext): Route[] {
             { field: first ? `[${first.index}].${first.field}` : undefined, rejected, errors },
           );
         }
+        // Built before waiting for the commit, so the batch itself is garbage while it is under way.
+        const answer = { accepted: counted.accepted, rejected, errors, warnings: validated.warnings };
         await counted.stored;
-        return {
-          status: 200,
-          body: { accepted: counted.accepted, rejected, errors, warnings: validated.warnings },
-        };
+        return { status: 200, body: answer };
       },
     },
   ];
