@@ -49,20 +49,24 @@ export function instanceRoutes(hub: HubContext): Route[] {
           },
         },
       },
-      async handle({ request }) {
-        const body = await readJsonBody(request, config.ingest.maxBodyBytes);
-        let validated;
-        try {
-          validated = validateHeartbeats(body, config.ingest.maxBatch);
-        } catch (thrown) {
-          hub.metrics.heartbeats.inc(['rejected'], Array.isArray(body) ? body.length : 1);
-          throw thrown;
-        }
-        const { messages, warnings } = validated;
-        const accepted = messages.length;
-        await registry.ingest(messages);
-        hub.metrics.heartbeats.inc(['accepted'], accepted);
-        return { status: 200, body: { accepted, warnings, validTime: config.instances.validTime } };
+      handle({ request }) {
+        // Promise steps rather than one async function, so the parsed body is not kept until the
+        // commit (a suspended async function keeps its locals): only the small answer waits.
+        return readJsonBody(request, config.ingest.maxBodyBytes).then((body) => {
+          let validated;
+          try {
+            validated = validateHeartbeats(body, config.ingest.maxBatch);
+          } catch (thrown) {
+            hub.metrics.heartbeats.inc(['rejected'], Array.isArray(body) ? body.length : 1);
+            throw thrown;
+          }
+          const accepted = validated.messages.length;
+          const answer = { accepted, warnings: validated.warnings, validTime: config.instances.validTime };
+          return registry.ingest(validated.messages).then(() => {
+            hub.metrics.heartbeats.inc(['accepted'], accepted);
+            return { status: 200, body: answer };
+          });
+        });
       },
     },
     {

@@ -44,32 +44,42 @@ export function observationRoutes(hub: HubContext): Route[] {
           },
         },
       },
-      async handle({ request }) {
-        const body = await readJsonBody(request, hub.config.ingest.maxBodyBytes * 4);
-        const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
-        const counted = hub.apis.ingest(validated.observations);
-        const rejected = validated.rejected + counted.rejected;
-        if (counted.accepted > 0) hub.metrics.observations.inc(['api', 'accepted'], counted.accepted);
-        if (rejected > 0) hub.metrics.observations.inc(['api', 'rejected'], rejected);
-        // The registry numbers its problems within the accepted list; report them by the request's index.
-        const counting = counted.problems.map((problem) => ({
-          ...problem,
-          index: validated.indexes[problem.index] ?? problem.index,
-        }));
-        const errors = [...validated.problems, ...counting].sort((a, b) => a.index - b.index).slice(0, 100);
-        if (counted.accepted === 0 && rejected > 0) {
-          const first = errors[0];
-          throw new HeartbeatError(
-            'VALIDATION_FAILED',
-            `no observation was accepted: ${rejected} rejected${first ? `, the first at [${first.index}].${first.field}: ${first.message}` : ''}`,
-            { field: first ? `[${first.index}].${first.field}` : undefined, rejected, errors },
-          );
-        }
-        // Built before waiting for the commit, so the batch itself is garbage while it is under way.
-        const answer = { accepted: counted.accepted, rejected, errors, warnings: validated.warnings };
-        await counted.stored;
-        return { status: 200, body: answer };
+      handle({ request }) {
+        // Promise steps rather than one async function: a suspended async function keeps its
+        // locals, so the parsed batch would survive every garbage collection until the commit.
+        // Here only the small answer waits for it.
+        return readJsonBody(request, hub.config.ingest.maxBodyBytes * 4).then((body) => {
+          const { answer, stored } = countObservations(hub, body);
+          return stored.then(() => ({ status: 200, body: answer }));
+        });
       },
     },
   ];
+}
+
+/** Validates and counts a batch; what to answer once `stored` resolves (the accepted ones are durable). */
+function countObservations(hub: HubContext, body: unknown): { answer: object; stored: Promise<void> } {
+  const validated = validateObservations(body, MAX_OBSERVATIONS_PER_REQUEST, Date.now());
+  const counted = hub.apis.ingest(validated.observations);
+  const rejected = validated.rejected + counted.rejected;
+  if (counted.accepted > 0) hub.metrics.observations.inc(['api', 'accepted'], counted.accepted);
+  if (rejected > 0) hub.metrics.observations.inc(['api', 'rejected'], rejected);
+  // The registry numbers its problems within the accepted list; report them by the request's index.
+  const counting = counted.problems.map((problem) => ({
+    ...problem,
+    index: validated.indexes[problem.index] ?? problem.index,
+  }));
+  const errors = [...validated.problems, ...counting].sort((a, b) => a.index - b.index).slice(0, 100);
+  if (counted.accepted === 0 && rejected > 0) {
+    const first = errors[0];
+    throw new HeartbeatError(
+      'VALIDATION_FAILED',
+      `no observation was accepted: ${rejected} rejected${first ? `, the first at [${first.index}].${first.field}: ${first.message}` : ''}`,
+      { field: first ? `[${first.index}].${first.field}` : undefined, rejected, errors },
+    );
+  }
+  return {
+    answer: { accepted: counted.accepted, rejected, errors, warnings: validated.warnings },
+    stored: counted.stored,
+  };
 }
