@@ -21,7 +21,7 @@ const RECENT_FAILURES = 20;
 const FAILURES_STORED_PER_TICK = 5;
 const TICK_MS = 1000;
 /** Observation batches wait this long for others to share their commit (see GroupCommitter.submit). */
-const INGEST_LINGER_MS = 4;
+const INGEST_LINGER_MS = 16;
 
 /** A recent failure, as evidence. */
 export interface RecentFailure {
@@ -92,6 +92,8 @@ interface ApiState {
   since: number;
   recentFailures: RecentFailure[];
   unstoredFailures: ApiFailureRecord[];
+  /** Failures sampled for storing in the current tick (at most FAILURES_STORED_PER_TICK). */
+  failuresSampledThisTick: number;
 }
 
 /**
@@ -184,6 +186,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
       since: at,
       recentFailures: [],
       unstoredFailures: [],
+      failuresSampledThisTick: 0,
     };
   }
 
@@ -306,6 +309,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     const at = now();
     const events: NewEvent[] = [];
     for (const state of apis.values()) {
+      state.failuresSampledThisTick = 0;
       const event = evaluate(state, at);
       if (event) events.push(event);
       state.history.forget(at - state.definition.windowMs - 60_000);
@@ -616,7 +620,9 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
     state.recentFailures.push(failure);
     if (state.recentFailures.length > RECENT_FAILURES) state.recentFailures.shift();
     // A failure storm must not become a write storm: a sample is stored, the counts carry the rest.
-    if (state.unstoredFailures.length < FAILURES_STORED_PER_TICK) {
+    // Counted per tick, not per commit: under load every commit would otherwise add its own sample.
+    if (state.failuresSampledThisTick < FAILURES_STORED_PER_TICK) {
+      state.failuresSampledThisTick++;
       state.unstoredFailures.push({ basepath: state.definition.basepath, ...failure });
     }
   }
