@@ -110,6 +110,10 @@ export function isFailure(
 ): boolean {
   if (error !== undefined) return rule.errors;
   if (statusCode === undefined) return false;
-  for (const [low, high] of rule.statusRanges) if (statusCode >= low && statusCode <= high) return true;
+  const ranges = rule.statusRanges;
+  for (let i = 0; i < ranges.length; i++) {
+    const range = ranges[i]!;
+    if (statusCode >= range[0] && statusCode <= range[1]) return true;
+  }
   return false;
 }

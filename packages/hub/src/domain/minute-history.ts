@@ -29,7 +29,14 @@ export class MinuteHistory {
   private readonly minutes = new Map<number, Minute>();
   private last: Minute | undefined;
 
-  add(timestamp: number, failure: boolean, durationMs: number, source: number): void {
+  /** Counts one outcome; `bin` is `latencyBin(durationMs)`, given when the caller has it already. */
+  add(
+    timestamp: number,
+    failure: boolean,
+    durationMs: number,
+    source: number,
+    bin = latencyBin(durationMs),
+  ): void {
     const start = timestamp - (timestamp % 60_000);
     let minute = this.last;
     if (minute === undefined || minute.start !== start) {
@@ -50,7 +57,7 @@ export class MinuteHistory {
     minute.total++;
     if (failure) minute.failures++;
     minute.sources[source]!++;
-    minute.latency[latencyBin(durationMs)]!++;
+    minute.latency[bin]!++;
     minute.changed = true;
   }
 

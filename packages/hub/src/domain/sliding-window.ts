@@ -66,8 +66,17 @@ export class SlidingWindow {
     this.sources = new Uint32Array(this.size * 3);
   }
 
-  /** Counts one outcome at `timestamp`; false when it is older than the window (not counted). */
-  add(timestamp: number, failure: boolean, durationMs: number, source: number): boolean {
+  /**
+   * Counts one outcome at `timestamp`; false when it is older than the window (not counted).
+   * `bin` is `latencyBin(durationMs)`, given when the caller has it already.
+   */
+  add(
+    timestamp: number,
+    failure: boolean,
+    durationMs: number,
+    source: number,
+    bin = latencyBin(durationMs),
+  ): boolean {
     const index = Math.floor(timestamp / this.bucketMs);
     if (index > this.newest) this.advanceToIndex(index);
     else if (index <= this.newest - this.size) return false;
@@ -81,7 +90,7 @@ export class SlidingWindow {
     }
     this.sources[slot * 3 + source]!++;
     const latency = (this.latency ??= new Uint32Array(this.size * LATENCY_BINS));
-    latency[slot * LATENCY_BINS + latencyBin(durationMs)]!++;
+    latency[slot * LATENCY_BINS + bin]!++;
     this.changed.add(slot);
     return true;
   }

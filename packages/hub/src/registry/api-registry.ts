@@ -10,6 +10,7 @@ import {
 } from '../domain/api.js';
 import { evaluateStatus, successRatio } from '../domain/api-status.js';
 import type { NewEvent } from '../domain/events.js';
+import { latencyBin } from '../domain/latency-histogram.js';
 import { MinuteHistory } from '../domain/minute-history.js';
 import type { ItemProblem } from '../domain/observation.js';
 import { SlidingWindow, SOURCE_INDEX, type WindowSnapshot } from '../domain/sliding-window.js';
@@ -483,7 +484,8 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
         const { statusCode, error } = observation;
         const failure = isFailure(state.definition.failOn, statusCode, error);
         const source = SOURCE_INDEX[observation.source];
-        if (!state.window.add(observation.timestamp, failure, observation.durationMs, source)) {
+        const bin = latencyBin(observation.durationMs);
+        if (!state.window.add(observation.timestamp, failure, observation.durationMs, source, bin)) {
           rejected++;
           if (problems.length < 100) {
             problems.push({
@@ -494,7 +496,7 @@ export function createApiRegistry(options: ApiRegistryOptions): ApiRegistry {
           }
           continue;
         }
-        state.history.add(observation.timestamp, failure, observation.durationMs, source);
+        state.history.add(observation.timestamp, failure, observation.durationMs, source, bin);
         if (failure) recordFailure(state, observation);
         touched.add(state);
         accepted++;
