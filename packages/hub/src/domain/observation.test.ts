@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseIsoUtc, validateObservations } from './observation.js';
+import { isObservationField, OBSERVATION_FIELDS, parseIsoUtc, validateObservations } from './observation.js';
 
 describe('reading ISO timestamps fast', () => {
   it.each([
@@ -54,5 +54,13 @@ describe('reading ISO timestamps fast', () => {
     expect(observations[0]!.timestamp).toBe(Date.parse('2026-11-21T11:00:00.000Z'));
     // Date.parse itself rolls Feb 30 over; what matters is that the fast path does not invent it.
     expect(problems.length + observations.length).toBe(2);
+  });
+});
+
+describe('isObservationField', () => {
+  it('knows exactly the fields of OBSERVATION_FIELDS', () => {
+    for (const field of OBSERVATION_FIELDS) expect(isObservationField(field)).toBe(true);
+    for (const other of ['status', 'Basepath', 'timestamps', '', '__proto__'])
+      expect(isObservationField(other)).toBe(false);
   });
 });

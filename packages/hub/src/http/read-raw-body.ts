@@ -94,7 +94,7 @@ function readBytes(
     source.on('end', () => {
       if (settled) return;
       settled = true;
-      resolve(Buffer.concat(chunks, size));
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
     });
     // A body cut short is bad input, not a fault of the hub: answer (if still possible) 400.
     const cutShort = (why: string) =>

@@ -139,7 +139,10 @@ describe('createSqliteStore', () => {
 
     it('journals touches as one row per commit and folds them into the rows when due', async () => {
       const path = nextPath();
-      const store = createSqliteStore({ path, touchJournal: { foldAfterMs: 60_000, foldAtInstances: 4 } });
+      const store = createSqliteStore({
+        path,
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 4, journalFrom: 1 },
+      });
       onTestFinished(() => store.close());
       await store.migrate();
       await store.commit({
@@ -165,7 +168,7 @@ describe('createSqliteStore', () => {
       const path = nextPath();
       const crashed = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9 },
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1 },
       });
       await crashed.migrate();
       const [a, b] = [instanceRecord({ instanceId: 'a' }), instanceRecord({ instanceId: 'b' })];
@@ -196,9 +199,36 @@ describe('createSqliteStore', () => {
       await crashed.close();
     });
 
+    it('updates the rows at once when a commit has fewer touches than journalFrom', async () => {
+      const path = nextPath();
+      const store = createSqliteStore({
+        path,
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 2 },
+      });
+      onTestFinished(() => store.close());
+      await store.migrate();
+      await store.commit({
+        instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
+        events: [],
+      });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      expect(journalRows(path)).toBe(1);
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
+      expect(journalRows(path)).toBe(1);
+      const peek = new Database(path, { readonly: true });
+      onTestFinished(() => void peek.close());
+      expect(peek.prepare("SELECT beats FROM instances WHERE instance_id = 'a'").get()).toEqual({ beats: 3 });
+      // The journaled beat 2 of a is older than the row: folding it changes nothing; b's is applied.
+      expect(await store.getInstance('a')).toMatchObject({ beats: 3, lastHeartbeatAt: T0 + 3000 });
+      expect(await store.getInstance('b')).toMatchObject({ beats: 2 });
+    });
+
     it('folds before reading instances and when closing', async () => {
       const path = nextPath();
-      const store = createSqliteStore({ path, touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9 } });
+      const store = createSqliteStore({
+        path,
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1 },
+      });
       await store.migrate();
       await store.commit({ instances: [instanceRecord({ instanceId: 'a' })], events: [] });
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2)] });

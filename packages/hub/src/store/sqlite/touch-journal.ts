@@ -7,9 +7,15 @@ export interface TouchJournalOptions {
   foldAfterMs: number;
   /** …or as soon as this many touches are waiting (those of one instance counted once as they merge). */
   foldAtInstances: number;
+  /** A commit with fewer touches than this updates their rows at once: nothing to gain by waiting. */
+  journalFrom: number;
 }
 
-export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = { foldAfterMs: 1000, foldAtInstances: 20_000 };
+export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
+  foldAfterMs: 1000,
+  foldAtInstances: 20_000,
+  journalFrom: 8,
+};
 
 /**
  * The SQLite store's journal of instance touches (the beats that renew a lease and change nothing
@@ -22,6 +28,10 @@ export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = { foldAfterMs: 1000, 
  * every `foldAfterMs` or `foldAtInstances` — where a busy instance's many beats become one update.
  * The journal row is in the same transaction as the rest of the commit, so an acknowledged beat
  * survives `kill -9` as before: `replay` applies what a stopped process left at the next start.
+ *
+ * A commit with only a few touches (`journalFrom`: a fleet beating every 30 s, each beat committed
+ * on its own) updates the rows at once: the fold would make the same updates later, so journaling
+ * them would only add the journal row.
  *
  * Reading instances from the store folds first (`fold`), so readers see every committed touch.
  * A touch is applied only when its `beats` is above the row's, so a journaled touch never
@@ -88,6 +98,14 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
         unfolded.size + touches.length >= options.foldAtInstances;
       if (due) return foldAll(touches);
       if (touches.length === 0) return noop;
+      if (touches.length < options.journalFrom) {
+        for (const touch of touches) applyPacked(pack(touch));
+        return () => {
+          // The rows hold these beats now; a journaled earlier one of them is older (and guarded).
+          for (const touch of touches) unfolded.delete(touch.instanceId);
+          for (const record of upserted) unfolded.delete(record.instanceId);
+        };
+      }
       append.run(JSON.stringify(touches.map(pack)));
       return () => {
         // An upsert carries everything an earlier touch of it would write, newer.
