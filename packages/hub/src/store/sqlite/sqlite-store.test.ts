@@ -137,31 +137,69 @@ describe('createSqliteStore', () => {
       heartbeatTime: T0 + beats * 1000 - 5,
     });
 
-    it('journals touches as one row per commit and folds them into the rows when due', async () => {
+    /** Instance id → beats, as the instance rows hold them (not as the store, which folds first, reads them). */
+    function rowBeats(path: string): Record<string, number> {
+      const peek = new Database(path, { readonly: true });
+      try {
+        const rows = peek.prepare('SELECT instance_id, beats FROM instances').all() as Array<{
+          instance_id: string;
+          beats: number;
+        }>;
+        return Object.fromEntries(rows.map((row) => [row.instance_id, row.beats]));
+      } finally {
+        peek.close();
+      }
+    }
+
+    it('journals touches as one row per commit and folds the oldest, a slice per commit, when too many wait', async () => {
       const path = nextPath();
       const store = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 4, journalFrom: 1 },
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 2, foldSlice: 1, journalFrom: 1 },
+      });
+      onTestFinished(() => store.close());
+      await store.migrate();
+      const ids = ['a', 'b', 'c'];
+      await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      expect(journalRows(path)).toBe(1);
+      expect(rowBeats(path)).toEqual({ a: 1, b: 1, c: 1 });
+      // Two waiting: the oldest (a) is folded, one per commit; b still needs the first row.
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('c', 2)] });
+      expect(rowBeats(path)).toEqual({ a: 2, b: 1, c: 1 });
+      expect(journalRows(path)).toBe(2);
+      // A commit with no touches folds too: b goes, and with it the first row.
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 2, b: 2, c: 1 });
+      expect(journalRows(path)).toBe(1);
+      expect(await store.getInstance('c')).toMatchObject({ beats: 2 });
+      expect(journalRows(path)).toBe(0);
+    });
+
+    it('folds a touch once it has waited foldAfterMs, and moves an instance touched again to the back', async () => {
+      const path = nextPath();
+      const store = createSqliteStore({
+        path,
+        touchJournal: { foldAfterMs: 150, foldAtInstances: 1e9, foldSlice: 100, journalFrom: 1 },
       });
       onTestFinished(() => store.close());
       await store.migrate();
       await store.commit({
-        instances: ['a', 'b', 'c'].map((id) => instanceRecord({ instanceId: id })),
+        instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
         events: [],
       });
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
-      expect(journalRows(path)).toBe(2);
-      // Four touches waiting make the fold due: the rows take them, the journal empties.
-      await store.commit({ instances: [], events: [], instanceTouches: [touch('c', 2), touch('a', 4)] });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // b has waited 200 ms: folded. a was touched 100 ms ago: it waits, in the newer row.
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 1, b: 2 });
+      expect(journalRows(path)).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 3, b: 2 });
       expect(journalRows(path)).toBe(0);
-      const peek = new Database(path, { readonly: true });
-      onTestFinished(() => void peek.close());
-      expect(peek.prepare('SELECT instance_id, beats FROM instances ORDER BY instance_id').all()).toEqual([
-        { instance_id: 'a', beats: 4 },
-        { instance_id: 'b', beats: 2 },
-        { instance_id: 'c', beats: 2 },
-      ]);
     });
 
     it('replays at the next start what a process left journaled, never over a newer record', async () => {
@@ -264,7 +302,8 @@ const isBuilt = await requireService(
 // Commits batches of 50 instances, 50 touches and one event forever, printing each batch number once commit() resolves.
 const CHILD = `
 const { createSqliteStore } = await import(process.env.HB_STORE_MODULE);
-const store = createSqliteStore({ path: process.env.HB_DB });
+// Touches folded 5 ms after they are journaled, 30 per commit: the kill lands amid folding and trimming.
+const store = createSqliteStore({ path: process.env.HB_DB, touchJournal: { foldAfterMs: 5, foldSlice: 30 } });
 await store.migrate();
 for (let batch = 1; ; batch++) {
   const instances = Array.from({ length: 50 }, (_, i) => ({

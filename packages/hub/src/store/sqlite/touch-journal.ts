@@ -3,10 +3,12 @@ import type { InstanceRecord } from '../../domain/instance.js';
 import { mergeTouches, type InstanceTouch } from '../store.js';
 
 export interface TouchJournalOptions {
-  /** Journaled touches are applied to their rows at the first commit this long after the oldest. */
+  /** A journaled touch is applied to its row by the first commit this long after it (newer ones wait). */
   foldAfterMs: number;
   /** …or as soon as this many touches are waiting (those of one instance counted once as they merge). */
   foldAtInstances: number;
+  /** At most this many touches folded per commit, oldest first: a fold never stalls the hub for long. */
+  foldSlice: number;
   /** A commit with fewer touches than this updates their rows at once: nothing to gain by waiting. */
   journalFrom: number;
 }
@@ -14,6 +16,7 @@ export interface TouchJournalOptions {
 export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
   foldAfterMs: 1000,
   foldAtInstances: 20_000,
+  foldSlice: 2000,
   journalFrom: 8,
 };
 
@@ -24,8 +27,9 @@ export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
  * Updating an instance row in place rewrites the 4 KiB page it lives on, and beats from different
  * instances land on different pages: a commit of 100 touches appended about 100 pages to the WAL
  * (≈ 4 µs a touch on the development machine). Instead, a commit appends its touches as ONE journal
- * row, and the touches are folded into their instance rows in the background of a later commit —
- * every `foldAfterMs` or `foldAtInstances` — where a busy instance's many beats become one update.
+ * row, and the touches are folded into their instance rows by later commits, `foldAfterMs` after
+ * they were journaled (a slice per commit, oldest first) — where a busy instance's many beats
+ * become one update. Journal rows no unfolded touch lives in any more are deleted as folding goes.
  * The journal row is in the same transaction as the rest of the commit, so an acknowledged beat
  * survives `kill -9` as before: `replay` applies what a stopped process left at the next start.
  *
@@ -42,7 +46,7 @@ export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
  * rolled-back commit leaves the journal and the view as they were).
  */
 export interface TouchJournal {
-  /** Journals the commit's touches, or folds everything when a fold is due. */
+  /** Journals the commit's touches (a few are applied at once) and folds the slice of older ones that is due. */
   write(touches: readonly InstanceTouch[], upserted: readonly InstanceRecord[]): Settle;
   /** Applies every journaled touch to its row and empties the journal. */
   fold(): Settle;
@@ -74,54 +78,82 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
   );
   const applyPacked = ([id, at, beats, hbt, lhbt]: PackedTouch) => apply.run({ id, at, beats, hbt, lhbt });
 
-  /** The touches journaled and not folded yet, the latest per instance. */
-  let unfolded = new Map<string, InstanceTouch>();
-  /** When the oldest journal row still in the table was written; undefined when the table is empty. */
-  let oldestRowAt: number | undefined;
+  const deleteBefore = db.prepare<[number]>('DELETE FROM instance_touch_journal WHERE id < ?');
+
+  /**
+   * The touches journaled and not folded yet, the latest per instance, in the order of the journal
+   * rows holding them (an instance touched again moves to the end): the oldest come first, and the
+   * first entry's row is the oldest row still needed.
+   */
+  let unfolded = new Map<string, Unfolded>();
+  /** The lowest journal row id that may still be in the table; undefined when it is empty. */
+  let lowestRow: number | undefined;
 
   function foldAll(extra: readonly InstanceTouch[]): Settle {
-    for (const touch of unfolded.values()) applyPacked(pack(touch));
+    for (const entry of unfolded.values()) applyPacked(pack(entry.touch));
     for (const touch of extra) applyPacked(pack(touch));
     clear.run();
     return () => {
       unfolded = new Map();
-      oldestRowAt = undefined;
+      lowestRow = undefined;
     };
   }
 
   return {
     write(touches, upserted) {
-      if (oldestRowAt === undefined && touches.length === 0) return noop;
+      if (lowestRow === undefined && touches.length === 0) return noop;
       const now = performance.now();
-      const due =
-        (oldestRowAt !== undefined && now - oldestRowAt >= options.foldAfterMs) ||
-        unfolded.size + touches.length >= options.foldAtInstances;
-      if (due) return foldAll(touches);
-      if (touches.length === 0) return noop;
-      if (touches.length < options.journalFrom) {
-        for (const touch of touches) applyPacked(pack(touch));
-        return () => {
-          // The rows hold these beats now; a journaled earlier one of them is older (and guarded).
-          for (const touch of touches) unfolded.delete(touch.instanceId);
-          for (const record of upserted) unfolded.delete(record.instanceId);
-        };
+      const direct = touches.length < options.journalFrom;
+      if (direct) for (const touch of touches) applyPacked(pack(touch));
+      const row = direct ? undefined : Number(append.run(JSON.stringify(touches.map(pack))).lastInsertRowid);
+
+      // Fold the entries that are due, oldest first, a slice per commit: no commit stalls on a big fold.
+      const folded: string[] = [];
+      let firstKept: Unfolded | undefined;
+      for (const [instanceId, entry] of unfolded) {
+        const due =
+          now - entry.at >= options.foldAfterMs || unfolded.size - folded.length >= options.foldAtInstances;
+        if (!due || folded.length >= options.foldSlice) {
+          firstKept = entry;
+          break;
+        }
+        applyPacked(pack(entry.touch));
+        folded.push(instanceId);
       }
-      append.run(JSON.stringify(touches.map(pack)));
+      // Rows before the oldest one an unfolded touch still lives in are no longer needed.
+      const needed = Math.min(firstKept?.row ?? Infinity, row ?? Infinity);
+      const trimmed = lowestRow !== undefined && lowestRow < needed;
+      if (trimmed) {
+        if (needed === Infinity) clear.run();
+        else deleteBefore.run(needed);
+      }
       return () => {
-        // An upsert carries everything an earlier touch of it would write, newer.
+        for (const instanceId of folded) unfolded.delete(instanceId);
+        if (trimmed) lowestRow = needed === Infinity ? undefined : needed;
+        // An upsert carries everything an earlier touch of it would write, newer; so does a row
+        // updated directly. (A journaled older touch of theirs changes nothing: it is guarded.)
         for (const record of upserted) unfolded.delete(record.instanceId);
+        if (row === undefined) {
+          for (const touch of touches) unfolded.delete(touch.instanceId);
+          return;
+        }
         for (const touch of touches) {
           const earlier = unfolded.get(touch.instanceId);
-          unfolded.set(touch.instanceId, earlier ? mergeTouches(earlier, touch) : touch);
+          if (earlier) unfolded.delete(touch.instanceId);
+          unfolded.set(touch.instanceId, {
+            touch: earlier ? mergeTouches(earlier.touch, touch) : touch,
+            row,
+            at: now,
+          });
         }
-        oldestRowAt ??= now;
+        lowestRow ??= row;
       };
     },
     fold() {
-      return oldestRowAt === undefined ? noop : foldAll([]);
+      return lowestRow === undefined ? noop : foldAll([]);
     },
     get pending() {
-      return oldestRowAt !== undefined;
+      return lowestRow !== undefined;
     },
     replay() {
       let count = 0;
@@ -135,6 +167,13 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       return count;
     },
   };
+}
+
+/** A touch waiting in the journal: the journal row holding it and when that was written. */
+interface Unfolded {
+  touch: InstanceTouch;
+  row: number;
+  at: number;
 }
 
 /** A touch as one journal entry: id, lease, beats, agent times. */
