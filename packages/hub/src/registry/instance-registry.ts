@@ -369,14 +369,8 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
         retention.delete(message.instanceId);
         leases.set(message.instanceId, receivedAt + validTimeMs);
         const touch = transition.events.length === 0 ? touchFor(previous, transition.record) : undefined;
-        if (touch) {
-          // Keep the message already held (the same apart from the times): the parsed one is then
-          // garbage at once instead of surviving in the registry until the next beat.
-          transition.record.message = retimed(previous!.message, touch);
-          touches.push(touch);
-        } else {
-          records.push(transition.record);
-        }
+        if (touch) touches.push(touch);
+        else records.push(transition.record);
         for (const event of transition.events) events.push(event);
       }
       armLeases();
@@ -591,14 +585,6 @@ function touchFor(previous: InstanceRecord | undefined, next: InstanceRecord): I
   if (after.heartbeatTime !== undefined) touch.heartbeatTime = after.heartbeatTime;
   if (after.lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = after.lastHeartbeatTime;
   return touch;
-}
-
-/** A message with the agent times of a touch (a touch never removes one), the rest shared. */
-function retimed(message: HeartbeatMessage, touch: InstanceTouch): HeartbeatMessage {
-  const next = { ...message };
-  if (touch.heartbeatTime !== undefined) next.heartbeatTime = touch.heartbeatTime;
-  if (touch.lastHeartbeatTime !== undefined) next.lastHeartbeatTime = touch.lastHeartbeatTime;
-  return next;
 }
 
 /** How recent what a record says is: the later of its last beat and its last change of state. */
