@@ -22,7 +22,7 @@ const RECENT_FAILURES = 20;
 const FAILURES_STORED_PER_TICK = 5;
 const TICK_MS = 1000;
 /** Observation batches wait this long for others to share their commit (see GroupCommitter.submit). */
-const INGEST_LINGER_MS = 16;
+const INGEST_LINGER_MS = 4;
 
 /** A recent failure, as evidence. */
 export interface RecentFailure {
