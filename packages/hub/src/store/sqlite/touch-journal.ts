@@ -80,14 +80,21 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
 
   const deleteBefore = db.prepare<[number]>('DELETE FROM instance_touch_journal WHERE id < ?');
 
-  /**
-   * The touches journaled and not folded yet, the latest per instance, in the order of the journal
-   * rows holding them (an instance touched again moves to the end): the oldest come first, and the
-   * first entry's row is the oldest row still needed.
-   */
+  /** The touch journaled and not folded yet of each instance: the latest, merged with the earlier. */
   let unfolded = new Map<string, Unfolded>();
+  /**
+   * Every entry put in `unfolded`, in the order they were journaled (so by row and by time), from
+   * `head` on. An entry no longer in `unfolded` (folded, replaced by a newer one, or its row written
+   * directly) is skipped. A queue rather than iterating the Map from the front: V8 leaves a deleted
+   * Map entry in place until the table is rebuilt, so the front would be walked over every entry
+   * folded since — the hub's whole CPU at a fleet's pace.
+   */
+  let queue: Unfolded[] = [];
+  let head = 0;
   /** The lowest journal row id that may still be in the table; undefined when it is empty. */
   let lowestRow: number | undefined;
+
+  const live = (entry: Unfolded) => unfolded.get(entry.instanceId) === entry;
 
   function foldAll(extra: readonly InstanceTouch[]): Settle {
     for (const entry of unfolded.values()) applyPacked(pack(entry.touch));
@@ -95,6 +102,8 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
     clear.run();
     return () => {
       unfolded = new Map();
+      queue = [];
+      head = 0;
       lowestRow = undefined;
     };
   }
@@ -108,18 +117,18 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       const row = direct ? undefined : Number(append.run(JSON.stringify(touches.map(pack))).lastInsertRowid);
 
       // Fold the entries that are due, oldest first, a slice per commit: no commit stalls on a big fold.
-      const folded: string[] = [];
-      let firstKept: Unfolded | undefined;
-      for (const [instanceId, entry] of unfolded) {
+      const folded: Unfolded[] = [];
+      let at = head;
+      for (; at < queue.length; at++) {
+        const entry = queue[at]!;
+        if (!live(entry)) continue;
         const due =
           now - entry.at >= options.foldAfterMs || unfolded.size - folded.length >= options.foldAtInstances;
-        if (!due || folded.length >= options.foldSlice) {
-          firstKept = entry;
-          break;
-        }
+        if (!due || folded.length >= options.foldSlice) break;
         applyPacked(pack(entry.touch));
-        folded.push(instanceId);
+        folded.push(entry);
       }
+      const firstKept = queue[at];
       // Rows before the oldest one an unfolded touch still lives in are no longer needed.
       const needed = Math.min(firstKept?.row ?? Infinity, row ?? Infinity);
       const trimmed = lowestRow !== undefined && lowestRow < needed;
@@ -128,7 +137,12 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
         else deleteBefore.run(needed);
       }
       return () => {
-        for (const instanceId of folded) unfolded.delete(instanceId);
+        for (const entry of folded) if (live(entry)) unfolded.delete(entry.instanceId);
+        head = at;
+        if (head > 1024 && head * 2 > queue.length) {
+          queue = queue.slice(head);
+          head = 0;
+        }
         if (trimmed) lowestRow = needed === Infinity ? undefined : needed;
         // An upsert carries everything an earlier touch of it would write, newer; so does a row
         // updated directly. (A journaled older touch of theirs changes nothing: it is guarded.)
@@ -139,12 +153,14 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
         }
         for (const touch of touches) {
           const earlier = unfolded.get(touch.instanceId);
-          if (earlier) unfolded.delete(touch.instanceId);
-          unfolded.set(touch.instanceId, {
+          const entry: Unfolded = {
+            instanceId: touch.instanceId,
             touch: earlier ? mergeTouches(earlier.touch, touch) : touch,
             row,
             at: now,
-          });
+          };
+          unfolded.set(touch.instanceId, entry);
+          queue.push(entry);
         }
         lowestRow ??= row;
       };
@@ -171,6 +187,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
 
 /** A touch waiting in the journal: the journal row holding it and when that was written. */
 interface Unfolded {
+  instanceId: string;
   touch: InstanceTouch;
   row: number;
   at: number;
