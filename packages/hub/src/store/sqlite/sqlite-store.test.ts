@@ -155,7 +155,13 @@ describe('createSqliteStore', () => {
       const path = nextPath();
       const store = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 2, foldSlice: 1, journalFrom: 1 },
+        touchJournal: {
+          foldAfterMs: 60_000,
+          foldAtInstances: 2,
+          foldSlice: 1,
+          journalFrom: 1,
+          journalAtRepeats: 0,
+        },
       });
       onTestFinished(() => store.close());
       await store.migrate();
@@ -180,7 +186,13 @@ describe('createSqliteStore', () => {
       const path = nextPath();
       const store = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 150, foldAtInstances: 1e9, foldSlice: 100, journalFrom: 1 },
+        touchJournal: {
+          foldAfterMs: 150,
+          foldAtInstances: 1e9,
+          foldSlice: 100,
+          journalFrom: 1,
+          journalAtRepeats: 0,
+        },
       });
       onTestFinished(() => store.close());
       await store.migrate();
@@ -206,7 +218,7 @@ describe('createSqliteStore', () => {
       const path = nextPath();
       const crashed = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1 },
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1, journalAtRepeats: 0 },
       });
       await crashed.migrate();
       const [a, b] = [instanceRecord({ instanceId: 'a' }), instanceRecord({ instanceId: 'b' })];
@@ -241,7 +253,7 @@ describe('createSqliteStore', () => {
       const path = nextPath();
       const store = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 2 },
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 2, journalAtRepeats: 0 },
       });
       onTestFinished(() => store.close());
       await store.migrate();
@@ -261,11 +273,45 @@ describe('createSqliteStore', () => {
       expect(await store.getInstance('b')).toMatchObject({ beats: 2 });
     });
 
+    it('journals only while instances beat again within foldAfterMs often enough', async () => {
+      const path = nextPath();
+      const store = createSqliteStore({
+        path,
+        touchJournal: {
+          foldAfterMs: 100,
+          foldAtInstances: 1e9,
+          foldSlice: 100,
+          journalFrom: 1,
+          journalAtRepeats: 0.5,
+        },
+      });
+      onTestFinished(() => store.close());
+      await store.migrate();
+      const ids = ['a', 'b', 'c', 'd'];
+      await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
+      const beat = (id: string, beats: number) =>
+        store.commit({ instances: [], events: [], instanceTouches: [touch(id, beats)] });
+      // A fleet: every instance beats once in the window. The rows are updated at once.
+      for (const id of ids) await beat(id, 2);
+      await new Promise((resolve) => setTimeout(resolve, 110));
+      await beat('a', 3);
+      expect(journalRows(path)).toBe(0);
+      expect(rowBeats(path)).toEqual({ a: 3, b: 2, c: 2, d: 2 });
+      // Now the same instances beat again and again: from the next window on, the journal takes them.
+      for (let beats = 4; beats < 8; beats++) await beat('a', beats);
+      await new Promise((resolve) => setTimeout(resolve, 110));
+      await beat('b', 3);
+      await beat('b', 4);
+      expect(journalRows(path)).toBe(2);
+      expect(rowBeats(path)).toEqual({ a: 7, b: 2, c: 2, d: 2 });
+      expect(await store.getInstance('b')).toMatchObject({ beats: 4 });
+    });
+
     it('folds before reading instances and when closing', async () => {
       const path = nextPath();
       const store = createSqliteStore({
         path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1 },
+        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1, journalAtRepeats: 0 },
       });
       await store.migrate();
       await store.commit({ instances: [instanceRecord({ instanceId: 'a' })], events: [] });
@@ -303,7 +349,7 @@ const isBuilt = await requireService(
 const CHILD = `
 const { createSqliteStore } = await import(process.env.HB_STORE_MODULE);
 // Touches folded 5 ms after they are journaled, 30 per commit: the kill lands amid folding and trimming.
-const store = createSqliteStore({ path: process.env.HB_DB, touchJournal: { foldAfterMs: 5, foldSlice: 30 } });
+const store = createSqliteStore({ path: process.env.HB_DB, touchJournal: { foldAfterMs: 5, foldSlice: 30, journalAtRepeats: 0 } });
 await store.migrate();
 for (let batch = 1; ; batch++) {
   const instances = Array.from({ length: 50 }, (_, i) => ({
