@@ -10,6 +10,7 @@ import { apiDefinition, apiEvent, instanceRecord, T0 } from '../../testing/store
 import { createTempDir } from '../../testing/test-stores.js';
 import { SQLITE_MIGRATIONS } from './migrations.js';
 import { createSqliteStore } from './sqlite-store.js';
+import type { TouchJournalOptions } from './touch-journal.js';
 
 const dir = await createTempDir('hb-sqlite-');
 afterAll(() => dir.remove());
@@ -151,20 +152,26 @@ describe('createSqliteStore', () => {
       }
     }
 
-    it('journals touches as one row per commit and folds the oldest, a slice per commit, when too many wait', async () => {
+    /** A migrated store on a new file whose journal works as given (journaling from the first touch unless said). */
+    async function journaled(touchJournal: Partial<TouchJournalOptions>, options: { close?: boolean } = {}) {
       const path = nextPath();
       const store = createSqliteStore({
         path,
         touchJournal: {
           foldAfterMs: 60_000,
-          foldAtInstances: 2,
-          foldSlice: 1,
+          foldAtInstances: 1e9,
           journalFrom: 1,
           journalAtRepeats: 0,
+          ...touchJournal,
         },
       });
-      onTestFinished(() => store.close());
+      if (options.close !== false) onTestFinished(() => store.close());
       await store.migrate();
+      return { path, store };
+    }
+
+    it('journals touches as one row per commit and folds the oldest, a slice per commit, when too many wait', async () => {
+      const { path, store } = await journaled({ foldAtInstances: 2, foldSlice: 1 });
       const ids = ['a', 'b', 'c'];
       await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
@@ -183,19 +190,7 @@ describe('createSqliteStore', () => {
     });
 
     it('folds a touch once it has waited foldAfterMs, and moves an instance touched again to the back', async () => {
-      const path = nextPath();
-      const store = createSqliteStore({
-        path,
-        touchJournal: {
-          foldAfterMs: 150,
-          foldAtInstances: 1e9,
-          foldSlice: 100,
-          journalFrom: 1,
-          journalAtRepeats: 0,
-        },
-      });
-      onTestFinished(() => store.close());
-      await store.migrate();
+      const { path, store } = await journaled({ foldAfterMs: 150, foldSlice: 100 });
       await store.commit({
         instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
         events: [],
@@ -215,12 +210,7 @@ describe('createSqliteStore', () => {
     });
 
     it('replays at the next start what a process left journaled, never over a newer record', async () => {
-      const path = nextPath();
-      const crashed = createSqliteStore({
-        path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1, journalAtRepeats: 0 },
-      });
-      await crashed.migrate();
+      const { path, store: crashed } = await journaled({}, { close: false });
       const [a, b] = [instanceRecord({ instanceId: 'a' }), instanceRecord({ instanceId: 'b' })];
       await crashed.commit({ instances: [a, b], events: [] });
       await crashed.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
@@ -250,13 +240,7 @@ describe('createSqliteStore', () => {
     });
 
     it('updates the rows at once when a commit has fewer touches than journalFrom', async () => {
-      const path = nextPath();
-      const store = createSqliteStore({
-        path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 2, journalAtRepeats: 0 },
-      });
-      onTestFinished(() => store.close());
-      await store.migrate();
+      const { path, store } = await journaled({ journalFrom: 2 });
       await store.commit({
         instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
         events: [],
@@ -274,19 +258,7 @@ describe('createSqliteStore', () => {
     });
 
     it('journals only while instances beat again within foldAfterMs often enough', async () => {
-      const path = nextPath();
-      const store = createSqliteStore({
-        path,
-        touchJournal: {
-          foldAfterMs: 100,
-          foldAtInstances: 1e9,
-          foldSlice: 100,
-          journalFrom: 1,
-          journalAtRepeats: 0.5,
-        },
-      });
-      onTestFinished(() => store.close());
-      await store.migrate();
+      const { path, store } = await journaled({ foldAfterMs: 100, foldSlice: 100, journalAtRepeats: 0.5 });
       const ids = ['a', 'b', 'c', 'd'];
       await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
       const beat = (id: string, beats: number) =>
@@ -308,12 +280,7 @@ describe('createSqliteStore', () => {
     });
 
     it('folds before reading instances and when closing', async () => {
-      const path = nextPath();
-      const store = createSqliteStore({
-        path,
-        touchJournal: { foldAfterMs: 60_000, foldAtInstances: 1e9, journalFrom: 1, journalAtRepeats: 0 },
-      });
-      await store.migrate();
+      const { path, store } = await journaled({}, { close: false });
       await store.commit({ instances: [instanceRecord({ instanceId: 'a' })], events: [] });
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2)] });
       expect(await store.getInstance('a')).toMatchObject({ beats: 2 });
