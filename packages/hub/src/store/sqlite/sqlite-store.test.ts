@@ -257,23 +257,31 @@ describe('createSqliteStore', () => {
       expect(await store.getInstance('b')).toMatchObject({ beats: 2 });
     });
 
-    it('journals only while instances beat again within foldAfterMs often enough', async () => {
+    it('journals only while instances beat again within foldAfterMs of their previous beat often enough', async () => {
       const { path, store } = await journaled({ foldAfterMs: 100, foldSlice: 100, journalAtRepeats: 0.5 });
       const ids = ['a', 'b', 'c', 'd'];
       await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
-      const beat = (id: string, beats: number) =>
-        store.commit({ instances: [], events: [], instanceTouches: [touch(id, beats)] });
-      // A fleet: every instance beats once in the window. The rows are updated at once.
-      for (const id of ids) await beat(id, 2);
+      /** A touch of an instance whose previous beat came `sinceMs` before. */
+      const beat = (id: string, beats: number, sinceMs: number) => {
+        const renewal = touch(id, beats);
+        const previousHeartbeatAt = renewal.lastHeartbeatAt - sinceMs;
+        return store.commit({
+          instances: [],
+          events: [],
+          instanceTouches: [{ ...renewal, previousHeartbeatAt }],
+        });
+      };
+      // A fleet: every instance beats every 30 s. The rows are updated at once.
+      for (const id of ids) await beat(id, 2, 30_000);
       await new Promise((resolve) => setTimeout(resolve, 110));
-      await beat('a', 3);
+      await beat('a', 3, 30_000);
       expect(journalRows(path)).toBe(0);
       expect(rowBeats(path)).toEqual({ a: 3, b: 2, c: 2, d: 2 });
       // Now the same instances beat again and again: from the next window on, the journal takes them.
-      for (let beats = 4; beats < 8; beats++) await beat('a', beats);
+      for (let beats = 4; beats < 8; beats++) await beat('a', beats, 10);
       await new Promise((resolve) => setTimeout(resolve, 110));
-      await beat('b', 3);
-      await beat('b', 4);
+      await beat('b', 3, 10);
+      await beat('b', 4, 10);
       expect(journalRows(path)).toBe(2);
       expect(rowBeats(path)).toEqual({ a: 7, b: 2, c: 2, d: 2 });
       expect(await store.getInstance('b')).toMatchObject({ beats: 4 });

@@ -13,8 +13,8 @@ export interface TouchJournalOptions {
   journalFrom: number;
   /**
    * The journal is used only while instances beat again within `foldAfterMs` often enough for their
-   * beats to merge: at least this share of the touches of the last `foldAfterMs` repeated an
-   * instance touched earlier in it. Otherwise (a fleet beating every 30 s) every row is updated at
+   * beats to merge: at least this share of the touches of the last `foldAfterMs` came less than
+   * `foldAfterMs` after the instance's previous beat (`InstanceTouch.previousHeartbeatAt`). Otherwise (a fleet beating every 30 s) every row is updated at
    * once: folding would make the same updates later, and the journal row would come on top.
    */
   journalAtRepeats: number;
@@ -105,8 +105,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
 
   const live = (entry: Unfolded) => unfolded.get(entry.instanceId) === entry;
 
-  /** How often instances beat again: the instances touched since `windowStart`, and the repeats. */
-  let seen = new Set<string>();
+  /** How often instances beat again: the touches since `windowStart`, and those that came soon after the last. */
   let touchesSeen = 0;
   let repeatsSeen = 0;
   let windowStart = performance.now();
@@ -114,16 +113,15 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
 
   /** Counts the touches; once per `foldAfterMs`, decides whether to journal for the next one. */
   function observe(touches: readonly InstanceTouch[], now: number): void {
+    touchesSeen += touches.length;
     for (const touch of touches) {
-      touchesSeen++;
-      if (seen.has(touch.instanceId)) repeatsSeen++;
-      else seen.add(touch.instanceId);
+      const previous = touch.previousHeartbeatAt;
+      if (previous !== undefined && touch.lastHeartbeatAt - previous < options.foldAfterMs) repeatsSeen++;
     }
     if (now - windowStart < options.foldAfterMs) return;
     journaling =
       options.journalAtRepeats <= 0 ||
       (touchesSeen > 0 && repeatsSeen / touchesSeen >= options.journalAtRepeats);
-    seen = new Set();
     touchesSeen = 0;
     repeatsSeen = 0;
     windowStart = now;
@@ -148,7 +146,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       observe(touches, now);
       const direct = !journaling || touches.length < options.journalFrom;
       if (direct) for (const touch of touches) applyPacked(pack(touch));
-      const row = direct ? undefined : Number(append.run(JSON.stringify(touches.map(pack))).lastInsertRowid);
+      const row = direct ? undefined : Number(append.run(encode(touches)).lastInsertRowid);
 
       // Fold the entries that are due, oldest first, a slice per commit: no commit stalls on a big fold.
       const folded: Unfolded[] = [];
@@ -246,6 +244,18 @@ function pack(touch: InstanceTouch): PackedTouch {
     touch.heartbeatTime ?? null,
     touch.lastHeartbeatTime ?? null,
   ];
+}
+
+/** The touches as the journal row's JSON (an array of `PackedTouch`), written out without building the arrays. */
+function encode(touches: readonly InstanceTouch[]): string {
+  let json = '[';
+  for (let i = 0; i < touches.length; i++) {
+    const touch = touches[i]!;
+    json +=
+      `${i === 0 ? '' : ','}[${JSON.stringify(touch.instanceId)},${touch.lastHeartbeatAt},${touch.beats},` +
+      `${touch.heartbeatTime ?? null},${touch.lastHeartbeatTime ?? null}]`;
+  }
+  return `${json}]`;
 }
 
 function noop(): void {}
