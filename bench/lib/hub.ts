@@ -34,8 +34,11 @@ export async function startHubProcess(options: {
   nodeFlags?: string[];
   /** Extra `HEARTBEAT_*` settings. */
   env?: Record<string, string>;
+  /** The CLI's `main.js` to run; default `HUB_CLI`. */
+  cli?: string;
 }): Promise<HubProcess> {
-  if (!existsSync(HUB_CLI)) throw new Error(`${HUB_CLI} is missing: run "npm run build" first`);
+  const cli = options.cli ?? HUB_CLI;
+  if (!existsSync(cli)) throw new Error(`${cli} is missing: run "npm run build" first`);
   const dataDir = mkdtempSync(join(tmpdir(), 'heartbeat-bench-hub-'));
   const args = [
     'hub',
@@ -54,7 +57,7 @@ export async function startHubProcess(options: {
   try {
     const hub = await startServerProcess({
       id: options.id ?? 'hub',
-      nodeArgs: [...(options.nodeFlags ?? []), HUB_CLI, ...args],
+      nodeArgs: [...(options.nodeFlags ?? []), cli, ...args],
       env,
       origin: /Heartbeat hub on (http:\/\/127\.0\.0\.1:\d+)/,
       readyPath: '/readyz',
@@ -63,7 +66,7 @@ export async function startHubProcess(options: {
       Object.entries(env)
         .map(([name, value]) => `${name}=${name === 'HEARTBEAT_ADMIN_KEY' ? '<key>' : value}`)
         .join(' ') +
-      ` node ${process.env.BENCH_HUB_CLI || 'packages/cli/dist/main.js'} ${args.join(' ').replace(dataDir, '<tmp>')}`;
+      ` node ${options.cli ?? (process.env.BENCH_HUB_CLI || 'packages/cli/dist/main.js')} ${args.join(' ').replace(dataDir, '<tmp>')}`;
     return {
       ...hub,
       dataDir,
