@@ -1,4 +1,5 @@
 import { HeartbeatError, parseDuration, type Duration } from '@heartbeat/sdk';
+import { anyCase } from '../domain/any-case.js';
 import { suggest } from './suggest.js';
 
 /** A raw value as a source gives it: YAML scalars keep their type, env vars and most flags are strings. */
@@ -436,14 +437,3 @@ export const types = {
   jsonScalar,
   statusRange,
 } as const;
-
-/** `up` → `[Uu][Pp]`: JSON Schema patterns take no flags. */
-function anyCase(value: string): string {
-  return [...value]
-    .map((char) => {
-      const lower = char.toLowerCase();
-      const upper = char.toUpperCase();
-      return lower === upper ? char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : `[${upper}${lower}]`;
-    })
-    .join('');
-}

@@ -1,4 +1,5 @@
 import { queryEnum, queryEnumList, queryInteger, queryText, queryTime } from '../query.js';
+import { anyCase } from '../../domain/any-case.js';
 import { s, type JsonSchema } from './schema.js';
 
 /**
@@ -85,14 +86,3 @@ export const queryParam = {
     return { name, description, schema, read };
   },
 };
-
-/** `Up` → `[Uu][Pp]`: JSON Schema patterns take no flags. */
-function anyCase(value: string): string {
-  return [...value]
-    .map((char) => {
-      const lower = char.toLowerCase();
-      const upper = char.toUpperCase();
-      return lower === upper ? char.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : `[${upper}${lower}]`;
-    })
-    .join('');
-}
