@@ -7,7 +7,6 @@
  * each cluster gets a fresh database, dropped at the end. The hubs' CPU is measured; PostgreSQL's is
  * not (it is a shared server here), so compare req/s, not CPU per request, across stores.
  */
-import { arch, cpus, hostname, platform } from 'node:os';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { heartbeatMessage } from './lib/heartbeat-messages.js';
@@ -18,6 +17,7 @@ import { summarizeRow, type RowResult, type ScenarioReport, type Verdict } from 
 import { driveRequests, type RequestTarget } from './lib/request-load.js';
 import { measureRoundsWith } from './lib/load.js';
 import { roundsOptions, type BenchSettings, type Scenario } from './lib/scenario.js';
+import { machineInfo } from './lib/machine.js';
 
 const POSTGRES_URL =
   process.env.BENCH_POSTGRES_URL ??
@@ -160,11 +160,7 @@ export const cluster: Scenario = {
     const s = local(settings);
     const startedAt = new Date().toISOString();
     const environment: Record<string, string | number> = {
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      host: hostname(),
+      ...machineInfo(),
       postgres: new URL(POSTGRES_URL).host,
       ...hubBuildInfo(),
     };

@@ -15,11 +15,11 @@
  * Target (from the issue): first rows on screen under 1.5 s on this machine.
  */
 import { existsSync } from 'node:fs';
-import { arch, cpus, hostname, platform } from 'node:os';
 import { chromium, type Browser } from 'playwright-core';
 import { hubBuildInfo, hubRequest, startHubProcess, type HubProcess } from './lib/hub.js';
 import { median, type ScenarioReport, type Verdict } from './lib/report.js';
 import type { BenchSettings, Scenario } from './lib/scenario.js';
+import { machineInfo } from './lib/machine.js';
 
 const INSTANCES = Number(process.env.BENCH_DASHBOARD_INSTANCES || 10_000);
 const APIS = Number(process.env.BENCH_DASHBOARD_APIS || 2_000);
@@ -261,11 +261,7 @@ function report(
     startedAt,
     finishedAt: new Date().toISOString(),
     environment: {
-      host: hostname(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      platform: `${platform()} ${arch()}`,
-      node: process.version,
+      ...machineInfo(),
       chromium: CHROMIUM_PATH,
       ...hubBuildInfo(),
     },

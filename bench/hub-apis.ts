@@ -13,7 +13,6 @@
  * Targets (from the issue): batched ingest ≥ 1,000,000 observations/s into the window on one core;
  * `GET /v1/heartbeats` over 10,000 APIs p99 under 20 ms.
  */
-import { arch, cpus, hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import {
   expectedHeartbeats,
@@ -36,6 +35,7 @@ import {
 import { measureRequestRounds, type RequestTarget } from './lib/request-load.js';
 import { roundsOptions, type BenchSettings, type Scenario } from './lib/scenario.js';
 import { startTarget, type RunningTarget } from './lib/targets.js';
+import { machineInfo } from './lib/machine.js';
 
 const BASELINE = 'node:http';
 const HUB = 'hub';
@@ -70,12 +70,8 @@ export const hubApis: Scenario = {
   async run(settings, log) {
     const startedAt = new Date().toISOString();
     const environment: Record<string, string | number> = {
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      host: hostname(),
-      ...(process.env.BENCH_HUB_CLI ? { hubCli: process.env.BENCH_HUB_CLI } : hubBuildInfo()),
+      ...machineInfo(),
+      ...hubBuildInfo(),
     };
     const ingest = await ingestRow(settings, log, environment);
     const reads = WITH_READS ? await readRows(settings, log) : [];

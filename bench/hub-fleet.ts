@@ -13,7 +13,6 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { request, type IncomingMessage } from 'node:http';
-import { arch, cpus, hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FleetCommand, FleetReport, FleetStats, LastBeat } from './lib/fleet-load-generator.js';
@@ -26,6 +25,7 @@ import { summarizeRow, type RowResult, type ScenarioReport, type Verdict } from 
 import type { Scenario } from './lib/scenario.js';
 import { adoptChild, processMemory, sleep } from './lib/server-process.js';
 import { machineCpuSeconds, processCpuSeconds, startTarget, type RunningTarget } from './lib/targets.js';
+import { machineInfo } from './lib/machine.js';
 
 const BASELINE = 'node:http';
 const HUB = 'hub';
@@ -91,12 +91,8 @@ export const hubFleet: Scenario = {
     const flagsFor = (id: string) =>
       settings.profile.has(id) ? cpuProfileFlags(profileDir, `hub-fleet-${id.replace(/[^\w.-]/g, '_')}`) : [];
     const environment: Record<string, string | number> = {
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      host: hostname(),
-      ...(process.env.BENCH_HUB_CLI ? { hubCli: process.env.BENCH_HUB_CLI } : hubBuildInfo()),
+      ...machineInfo(),
+      ...hubBuildInfo(),
     };
     const fleetStart = (origin: string, register: boolean): FleetCommand => ({
       type: 'start',

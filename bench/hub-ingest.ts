@@ -6,7 +6,6 @@
  * Targets (from the issue): one heartbeat per POST over keep-alive ≥ 0.70 × bare node:http req/s with
  * the SQLite store; batches of 100 ≥ 100,000 heartbeats/s.
  */
-import { arch, cpus, hostname, platform } from 'node:os';
 import { join } from 'node:path';
 import { heartbeatMessage } from './lib/heartbeat-messages.js';
 import { HUB_ADMIN_KEY, hubBuildInfo, hubRequest, startHubProcess, type HubProcess } from './lib/hub.js';
@@ -23,6 +22,7 @@ import { measureRequestRounds, type RequestTarget } from './lib/request-load.js'
 import { roundsOptions, type BenchSettings, type Scenario } from './lib/scenario.js';
 import { processCpuSeconds, startTarget, type RunningTarget } from './lib/targets.js';
 import { startUptimeKuma, uptimeKumaProblem, type UptimeKuma } from './uptime-kuma.js';
+import { machineInfo } from './lib/machine.js';
 
 const BASELINE = 'node:http';
 const HUB = 'hub';
@@ -75,12 +75,8 @@ export const hubIngest: Scenario = {
     if (kumaProblem) log(`hub-ingest: the Uptime Kuma row is skipped: ${kumaProblem}`);
 
     const environment: Record<string, string | number> = {
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      host: hostname(),
-      ...(process.env.BENCH_HUB_CLI ? { hubCli: process.env.BENCH_HUB_CLI } : hubBuildInfo()),
+      ...machineInfo(),
+      ...hubBuildInfo(),
     };
     const single = await runRow(
       'single',

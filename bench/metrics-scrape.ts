@@ -8,7 +8,6 @@
  * Target: a scrape costs the hub at most 150 ms of CPU, so a 15 s scrape interval takes under 1 %
  * of a core, and answers within Prometheus's default 10 s scrape timeout by far (p99 < 1 s).
  */
-import { arch, cpus, hostname, platform } from 'node:os';
 import { registrationBodies } from './lib/api-observations.js';
 import { heartbeatMessage } from './lib/heartbeat-messages.js';
 import { HUB_ADMIN_KEY, hubBuildInfo, hubRequest, startHubProcess, type HubProcess } from './lib/hub.js';
@@ -21,6 +20,7 @@ import {
 } from './lib/report.js';
 import { measureRequestRounds, type RequestTarget } from './lib/request-load.js';
 import { roundsOptions, type Scenario } from './lib/scenario.js';
+import { machineInfo } from './lib/machine.js';
 
 const APIS = 10_000;
 const INSTANCES = 100_000;
@@ -40,12 +40,8 @@ export const metricsScrape: Scenario = {
   async run(settings, log) {
     const startedAt = new Date().toISOString();
     const environment: Record<string, string | number> = {
-      node: process.version,
-      platform: `${platform()} ${arch()}`,
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      host: hostname(),
-      ...(process.env.BENCH_HUB_CLI ? { hubCli: process.env.BENCH_HUB_CLI } : hubBuildInfo()),
+      ...machineInfo(),
+      ...hubBuildInfo(),
     };
     let hub: HubProcess | undefined;
     try {

@@ -19,12 +19,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { arch, cpus, hostname, platform, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HUB_ADMIN_KEY, hubBuildInfo, startHubProcess, type HubProcess } from './lib/hub.js';
 import { cpuProfileFlags, formatProfileSummary, summarizeCpuProfile } from './lib/profile.js';
 import { median, type ScenarioReport, type Verdict } from './lib/report.js';
 import type { Scenario } from './lib/scenario.js';
+import { machineInfo } from './lib/machine.js';
 
 const STORM_APIS = 1000;
 const LOAD_BASEPATHS = 100;
@@ -250,11 +251,7 @@ rules:
         startedAt,
         finishedAt: new Date().toISOString(),
         environment: {
-          node: process.version,
-          platform: `${platform()} ${arch()}`,
-          cpus: cpus().length,
-          cpuModel: cpus()[0]?.model ?? 'unknown',
-          host: hostname(),
+          ...machineInfo(),
           ...hubBuildInfo(),
         },
         settings: {

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { arch, cpus, hostname, platform, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -18,6 +18,7 @@ import { summarizeRow, type ScenarioReport, type Verdict } from './lib/report.js
 import type { BenchSettings, Scenario } from './lib/scenario.js';
 import { machineCpuSeconds, startTarget, withTargets, type RunningTarget } from './lib/targets.js';
 import type { PulseHubStats } from './pulse-types.js';
+import { machineInfo } from './lib/machine.js';
 
 /**
  * Where Pulse runs (`off`: not at all, the baseline), and what the targets cost: a kept-alive
@@ -370,11 +371,7 @@ function report(
     startedAt,
     finishedAt: new Date().toISOString(),
     environment: {
-      host: hostname(),
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model ?? 'unknown',
-      platform: `${platform()} ${arch()}`,
-      node: process.version,
+      ...machineInfo(),
     },
     settings: {
       targets: config.targets,

@@ -5,7 +5,6 @@
  * Targets: `/heartbeat` ≥ 0.90 × bare node:http; `/ops/heartbeat` with 5 cached checks ≥ 0.80 ×;
  * the SDK ahead of terminus and lightship on every row.
  */
-import { hostname, cpus, platform, arch } from 'node:os';
 import { join } from 'node:path';
 import { loadTargetFor, measureRounds } from './lib/load.js';
 import { header, probe, sameJsonShape, type ProbeAnswer } from './lib/probe.js';
@@ -21,6 +20,7 @@ import {
 import { roundsOptions, type BenchSettings, type Scenario } from './lib/scenario.js';
 import { withTargets, type TargetSpec } from './lib/targets.js';
 import type { Row } from './targets/fixtures.js';
+import { machineInfo } from './lib/machine.js';
 
 const BASELINE = 'node:http';
 const SDK = 'sdk';
@@ -137,11 +137,7 @@ export const sdkEndpoints: Scenario = {
       startedAt,
       finishedAt: new Date().toISOString(),
       environment: {
-        node: process.version,
-        platform: `${platform()} ${arch()}`,
-        cpus: cpus().length,
-        cpuModel: cpus()[0]?.model ?? 'unknown',
-        host: hostname(),
+        ...machineInfo(),
       },
       settings: {
         connections: settings.connections,

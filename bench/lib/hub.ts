@@ -115,6 +115,7 @@ export async function hubRequest(
  * it (the build is of the working tree). Read-only (`--no-optional-locks`); empty outside git.
  */
 export function hubBuildInfo(): Record<string, string | number> {
+  if (process.env.BENCH_HUB_CLI) return { hubCli: process.env.BENCH_HUB_CLI };
   const root = fileURLToPath(new URL('../../../', import.meta.url));
   const git = (...args: string[]) =>
     execFileSync('git', ['--no-optional-locks', ...args], { cwd: root, encoding: 'utf8' }).trim();
