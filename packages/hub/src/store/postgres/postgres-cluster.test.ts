@@ -11,6 +11,28 @@ import { createPostgresStore } from './postgres-store.js';
 
 const postgres = await requirePostgres();
 
+/**
+ * A migrated store on a fresh schema, and a second store on the same schema whose connections go
+ * through a loopback proxy the test can cut.
+ */
+async function storeBehindProxy() {
+  const base = openTempPostgresStore();
+  onTestFinished(base.cleanup);
+  await base.store.migrate();
+  const real = new URL(POSTGRES_URL);
+  const proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
+  onTestFinished(() => proxy.close());
+  const viaProxy = new URL(POSTGRES_URL);
+  viaProxy.port = String(proxy.port);
+  const store = createPostgresStore({
+    connectionString: viaProxy.href,
+    schema: base.schema,
+    connectionTimeoutMs: 1000,
+  });
+  onTestFinished(() => store.close());
+  return { base, proxy, store };
+}
+
 describe.skipIf(!postgres)('PostgreSQL store in cluster mode', () => {
   it('lets one store lead at a time, and the next one once the leader closes', async () => {
     const first = openTempPostgresStore();
@@ -31,20 +53,7 @@ describe.skipIf(!postgres)('PostgreSQL store in cluster mode', () => {
   });
 
   it('hands the leadership over when the leader loses its connection, and the leader knows it lost it', async () => {
-    const base = openTempPostgresStore();
-    onTestFinished(base.cleanup);
-    await base.store.migrate();
-    const real = new URL(POSTGRES_URL);
-    const proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
-    onTestFinished(() => proxy.close());
-    const viaProxy = new URL(POSTGRES_URL);
-    viaProxy.port = String(proxy.port);
-    const cutOff = createPostgresStore({
-      connectionString: viaProxy.href,
-      schema: base.schema,
-      connectionTimeoutMs: 1000,
-    });
-    onTestFinished(() => cutOff.close());
+    const { base, proxy, store: cutOff } = await storeBehindProxy();
     expect(await cutOff.tryLeadership()).toBe(true);
     expect(await base.store.tryLeadership()).toBe(false);
 
@@ -57,20 +66,7 @@ describe.skipIf(!postgres)('PostgreSQL store in cluster mode', () => {
   });
 
   it('tells every listening store of a change committed by any of them, and again after reconnecting', async () => {
-    const base = openTempPostgresStore();
-    onTestFinished(base.cleanup);
-    await base.store.migrate();
-    const real = new URL(POSTGRES_URL);
-    const proxy = await startTcpProxy({ host: real.hostname, port: Number(real.port || 5432) });
-    onTestFinished(() => proxy.close());
-    const viaProxy = new URL(POSTGRES_URL);
-    viaProxy.port = String(proxy.port);
-    const listener = createPostgresStore({
-      connectionString: viaProxy.href,
-      schema: base.schema,
-      connectionTimeoutMs: 1000,
-    });
-    onTestFinished(() => listener.close());
+    const { base, proxy, store: listener } = await storeBehindProxy();
     let told = 0;
     const notices: unknown[] = [];
     const stop = await listener.listenForChanges((notice) => {
