@@ -214,4 +214,15 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 6,
+    description:
+      "the agent's times of the latest beat in columns of their own: a lease renewal updates four integers, never the message",
+    // When set, these are the message's heartbeatTime and lastHeartbeatTime (rows written before
+    // this version keep them in the message only).
+    sql: `
+      ALTER TABLE instances ADD COLUMN heartbeat_time INTEGER;
+      ALTER TABLE instances ADD COLUMN last_heartbeat_time INTEGER;
+    `,
+  },
 ];

@@ -90,6 +90,51 @@ describe('createSqliteStore', () => {
     expect(await store.listEvents({ basepath: '/orders', limit: 10 })).toStrictEqual([added]);
   });
 
+  it("upgrades a version-5 database: the agent's times move to their own columns, a renewal leaves the message as it was", async () => {
+    const path = nextPath();
+    const store = open(path);
+    const writer = new Database(path);
+    writer.exec(
+      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+    );
+    for (const step of SQLITE_MIGRATIONS.filter((s) => s.version <= 5)) {
+      writer.exec(step.sql);
+      writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(step.version);
+    }
+    const message = { instanceId: 'x', service: 'orders', heartbeatTime: 10, lastHeartbeatTime: 9 };
+    writer
+      .prepare(
+        `INSERT INTO instances (instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at,
+           state_changed_at, removed_at, beats, message) VALUES (?, 'orders', 'alive', 0, 1, 2, 1, NULL, 4, ?)`,
+      )
+      .run('x', JSON.stringify(message));
+    writer.close();
+
+    await store.migrate();
+    expect((await store.getInstance('x'))?.message).toStrictEqual(message);
+    await store.commit({
+      instances: [],
+      events: [],
+      instanceTouches: [
+        { instanceId: 'x', lastHeartbeatAt: 30, beats: 5, heartbeatTime: 29, lastHeartbeatTime: 10 },
+      ],
+    });
+    expect(await store.getInstance('x')).toMatchObject({
+      lastHeartbeatAt: 30,
+      beats: 5,
+      message: { ...message, heartbeatTime: 29, lastHeartbeatTime: 10 },
+    });
+    const peek = new Database(path, { readonly: true });
+    onTestFinished(() => {
+      peek.close();
+    });
+    expect(
+      peek
+        .prepare('SELECT message, heartbeat_time, last_heartbeat_time FROM instances WHERE instance_id = ?')
+        .get('x'),
+    ).toStrictEqual({ message: JSON.stringify(message), heartbeat_time: 29, last_heartbeat_time: 10 });
+  });
+
   it('refuses a database whose schema is newer than it knows', async () => {
     const path = nextPath();
     const store = open(path);

@@ -376,7 +376,7 @@ function applyMigrations(db: Database.Database, location: string): void {
 }
 
 const INSTANCE_COLUMNS =
-  'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
+  'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message, heartbeat_time, last_heartbeat_time';
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
 const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency, replica';
@@ -388,7 +388,20 @@ const HOUR_MS = 3_600_000;
 
 type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
-type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
+type InstanceParams = [
+  string,
+  string,
+  string,
+  number,
+  number,
+  number,
+  number,
+  number | null,
+  number,
+  string,
+  number | null,
+  number | null,
+];
 type EventParams = [number, string, string | null, string | null, string | null, string];
 
 interface InstanceRow {
@@ -402,6 +415,8 @@ interface InstanceRow {
   removed_at: number | null;
   beats: number;
   message: string;
+  heartbeat_time: number | null;
+  last_heartbeat_time: number | null;
 }
 
 interface EventRow {
@@ -493,12 +508,13 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 function prepareStatements(db: Database.Database, touchJournalOptions: TouchJournalOptions) {
   const upsertInstance = db.prepare<InstanceParams>(
-    `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (instance_id) DO UPDATE SET
        service = excluded.service, state = excluded.state, unconfirmed = excluded.unconfirmed,
        registered_at = excluded.registered_at, last_heartbeat_at = excluded.last_heartbeat_at,
        state_changed_at = excluded.state_changed_at, removed_at = excluded.removed_at,
-       beats = excluded.beats, message = excluded.message`,
+       beats = excluded.beats, message = excluded.message,
+       heartbeat_time = excluded.heartbeat_time, last_heartbeat_time = excluded.last_heartbeat_time`,
   );
   const insertChange = db.prepare<[string, number, string, string | null]>(
     'INSERT INTO changes (replica, at, payload, events) VALUES (?, ?, ?, ?)',
@@ -620,6 +636,8 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
           record.removedAt,
           record.beats,
           JSON.stringify(record.message),
+          record.message.heartbeatTime ?? null,
+          record.message.lastHeartbeatTime ?? null,
         );
       }
       const settle = touchJournal.write(batch.instanceTouches ?? [], batch.instances);
@@ -786,8 +804,15 @@ function toInstance(row: InstanceRow): InstanceRecord {
     stateChangedAt: row.state_changed_at,
     removedAt: row.removed_at,
     beats: row.beats,
-    message: JSON.parse(row.message) as HeartbeatMessage,
+    message: withAgentTimes(JSON.parse(row.message) as HeartbeatMessage, row),
   };
+}
+
+/** The agent's times of the latest beat live in columns of their own (migration 6) when set. */
+function withAgentTimes(message: HeartbeatMessage, row: InstanceRow): HeartbeatMessage {
+  if (row.heartbeat_time !== null) message.heartbeatTime = row.heartbeat_time;
+  if (row.last_heartbeat_time !== null) message.lastHeartbeatTime = row.last_heartbeat_time;
+  return message;
 }
 
 function toEvent(row: EventRow): StoredEvent {

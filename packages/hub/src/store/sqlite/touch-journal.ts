@@ -74,18 +74,14 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
     'SELECT touches FROM instance_touch_journal ORDER BY id',
   );
   const clear = db.prepare('DELETE FROM instance_touch_journal');
-  // Only the lease columns, and the agent's times inside the message when given: no message rewrite.
-  const apply = db.prepare<[TouchParams]>(
-    `UPDATE instances SET last_heartbeat_at = @at, beats = @beats,
-       message = CASE
-         WHEN @hbt IS NULL AND @lhbt IS NULL THEN message
-         WHEN @lhbt IS NULL THEN json_set(message, '$.heartbeatTime', @hbt)
-         WHEN @hbt IS NULL THEN json_set(message, '$.lastHeartbeatTime', @lhbt)
-         ELSE json_set(message, '$.heartbeatTime', @hbt, '$.lastHeartbeatTime', @lhbt)
-       END
-     WHERE instance_id = @id AND beats < @beats`,
+  // Only the lease and the agent's times (migration 6): the message is not rewritten. A time left
+  // out stays as it was (a touch never removes one: `InstanceTouch`).
+  const apply = db.prepare<[number, number, number | null, number | null, string, number]>(
+    `UPDATE instances SET last_heartbeat_at = ?, beats = ?,
+       heartbeat_time = coalesce(?, heartbeat_time), last_heartbeat_time = coalesce(?, last_heartbeat_time)
+     WHERE instance_id = ? AND beats < ?`,
   );
-  const applyPacked = ([id, at, beats, hbt, lhbt]: PackedTouch) => apply.run({ id, at, beats, hbt, lhbt });
+  const applyPacked = ([id, at, beats, hbt, lhbt]: PackedTouch) => apply.run(at, beats, hbt, lhbt, id, beats);
 
   const deleteBefore = db.prepare<[number]>('DELETE FROM instance_touch_journal WHERE id < ?');
 
@@ -227,14 +223,6 @@ interface Unfolded {
 
 /** A touch as one journal entry: id, lease, beats, agent times. */
 type PackedTouch = [string, number, number, number | null, number | null];
-
-interface TouchParams {
-  id: string;
-  at: number;
-  beats: number;
-  hbt: number | null;
-  lhbt: number | null;
-}
 
 function pack(touch: InstanceTouch): PackedTouch {
   return [
