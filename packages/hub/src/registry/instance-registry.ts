@@ -581,7 +581,6 @@ function touchFor(previous: InstanceRecord | undefined, next: InstanceRecord): I
     instanceId: next.instanceId,
     lastHeartbeatAt: next.lastHeartbeatAt,
     beats: next.beats,
-    previousHeartbeatAt: previous.lastHeartbeatAt,
   };
   if (after.heartbeatTime !== undefined) touch.heartbeatTime = after.heartbeatTime;
   if (after.lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = after.lastHeartbeatTime;

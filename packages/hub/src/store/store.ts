@@ -74,11 +74,6 @@ export interface InstanceTouch {
   beats: number;
   heartbeatTime?: number;
   lastHeartbeatTime?: number;
-  /**
-   * When the beat before this one was received (epoch ms), when known: how soon this instance beats
-   * again, for a store that decides how to batch its writes (not stored).
-   */
-  previousHeartbeatAt?: number;
 }
 
 /**

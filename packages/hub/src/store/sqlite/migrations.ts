@@ -217,12 +217,22 @@ export const SQLITE_MIGRATIONS: readonly SqliteMigration[] = [
   {
     version: 6,
     description:
-      "the agent's times of the latest beat in columns of their own: a lease renewal updates four integers, never the message",
-    // When set, these are the message's heartbeatTime and lastHeartbeatTime (rows written before
-    // this version keep them in the message only).
+      'instance leases in a narrow table of their own: a lease renewal rewrites a few bytes of a small hot table, never the instance row',
+    // Every instance row has its lease row (written in the same transaction); the lease row's values
+    // are the latest. The instance row's last_heartbeat_at and beats are as of its last full write.
     sql: `
-      ALTER TABLE instances ADD COLUMN heartbeat_time INTEGER;
-      ALTER TABLE instances ADD COLUMN last_heartbeat_time INTEGER;
+      CREATE TABLE instance_leases (
+        instance_id         TEXT    NOT NULL PRIMARY KEY,
+        last_heartbeat_at   INTEGER NOT NULL,
+        beats               INTEGER NOT NULL,
+        heartbeat_time      INTEGER,
+        last_heartbeat_time INTEGER
+      ) STRICT, WITHOUT ROWID;
+      INSERT INTO instance_leases (instance_id, last_heartbeat_at, beats, heartbeat_time, last_heartbeat_time)
+        SELECT instance_id, last_heartbeat_at, beats,
+               CAST(json_extract(message, '$.heartbeatTime') AS INTEGER),
+               CAST(json_extract(message, '$.lastHeartbeatTime') AS INTEGER)
+        FROM instances;
     `,
   },
 ];

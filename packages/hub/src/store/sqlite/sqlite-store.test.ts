@@ -90,7 +90,7 @@ describe('createSqliteStore', () => {
     expect(await store.listEvents({ basepath: '/orders', limit: 10 })).toStrictEqual([added]);
   });
 
-  it("upgrades a version-5 database: the agent's times move to their own columns, a renewal leaves the message as it was", async () => {
+  it('upgrades a version-5 database: leases move to a table of their own, a renewal leaves the instance row as it was', async () => {
     const path = nextPath();
     const store = open(path);
     const writer = new Database(path);
@@ -128,11 +128,12 @@ describe('createSqliteStore', () => {
     onTestFinished(() => {
       peek.close();
     });
-    expect(
-      peek
-        .prepare('SELECT message, heartbeat_time, last_heartbeat_time FROM instances WHERE instance_id = ?')
-        .get('x'),
-    ).toStrictEqual({ message: JSON.stringify(message), heartbeat_time: 29, last_heartbeat_time: 10 });
+    expect(peek.prepare('SELECT beats, message FROM instances').all()).toStrictEqual([
+      { beats: 4, message: JSON.stringify(message) },
+    ]);
+    expect(peek.prepare('SELECT * FROM instance_leases').all()).toStrictEqual([
+      { instance_id: 'x', last_heartbeat_at: 30, beats: 5, heartbeat_time: 29, last_heartbeat_time: 10 },
+    ]);
   });
 
   it('refuses a database whose schema is newer than it knows', async () => {
@@ -183,11 +184,11 @@ describe('createSqliteStore', () => {
       heartbeatTime: T0 + beats * 1000 - 5,
     });
 
-    /** Instance id → beats, as the instance rows hold them (not as the store, which folds first, reads them). */
+    /** Instance id → beats, as the lease rows hold them (not as the store, which folds first, reads them). */
     function rowBeats(path: string): Record<string, number> {
       const peek = new Database(path, { readonly: true });
       try {
-        const rows = peek.prepare('SELECT instance_id, beats FROM instances').all() as Array<{
+        const rows = peek.prepare('SELECT instance_id, beats FROM instance_leases').all() as Array<{
           instance_id: string;
           beats: number;
         }>;
@@ -197,7 +198,7 @@ describe('createSqliteStore', () => {
       }
     }
 
-    /** A migrated store on a new file whose journal works as given (journaling from the first touch unless said). */
+    /** A migrated store on a new file whose journal works as given (folding only when told, unless said). */
     async function journaled(touchJournal: Partial<TouchJournalOptions>, options: { close?: boolean } = {}) {
       const path = nextPath();
       const store = createSqliteStore({
@@ -205,8 +206,6 @@ describe('createSqliteStore', () => {
         touchJournal: {
           foldAfterMs: 60_000,
           foldAtInstances: 1e9,
-          journalFrom: 1,
-          journalAtRepeats: 0,
           ...touchJournal,
         },
       });
@@ -284,52 +283,32 @@ describe('createSqliteStore', () => {
       await crashed.close();
     });
 
-    it('updates the rows at once when a commit has fewer touches than journalFrom', async () => {
-      const { path, store } = await journaled({ journalFrom: 2 });
+    it('never lets a journaled touch overwrite a full record written after it', async () => {
+      const { path, store } = await journaled({});
       await store.commit({
         instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
         events: [],
       });
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      const rewritten = instanceRecord({
+        instanceId: 'a',
+        beats: 3,
+        lastHeartbeatAt: T0 + 3000,
+        message: { instanceId: 'a', service: 'orders', version: '2.0.0' },
+      });
+      await store.commit({ instances: [rewritten], events: [] });
       expect(journalRows(path)).toBe(1);
-      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
-      expect(journalRows(path)).toBe(1);
-      const peek = new Database(path, { readonly: true });
-      onTestFinished(() => void peek.close());
-      expect(peek.prepare("SELECT beats FROM instances WHERE instance_id = 'a'").get()).toEqual({ beats: 3 });
-      // The journaled beat 2 of a is older than the row: folding it changes nothing; b's is applied.
-      expect(await store.getInstance('a')).toMatchObject({ beats: 3, lastHeartbeatAt: T0 + 3000 });
+      expect(await store.getInstance('a')).toStrictEqual(rewritten);
       expect(await store.getInstance('b')).toMatchObject({ beats: 2 });
+      expect(rowBeats(path)).toEqual({ a: 3, b: 2 });
     });
 
-    it('journals only while instances beat again within foldAfterMs of their previous beat often enough', async () => {
-      const { path, store } = await journaled({ foldAfterMs: 100, foldSlice: 100, journalAtRepeats: 0.5 });
-      const ids = ['a', 'b', 'c', 'd'];
-      await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
-      /** A touch of an instance whose previous beat came `sinceMs` before. */
-      const beat = (id: string, beats: number, sinceMs: number) => {
-        const renewal = touch(id, beats);
-        const previousHeartbeatAt = renewal.lastHeartbeatAt - sinceMs;
-        return store.commit({
-          instances: [],
-          events: [],
-          instanceTouches: [{ ...renewal, previousHeartbeatAt }],
-        });
-      };
-      // A fleet: every instance beats every 30 s. The rows are updated at once.
-      for (const id of ids) await beat(id, 2, 30_000);
-      await new Promise((resolve) => setTimeout(resolve, 110));
-      await beat('a', 3, 30_000);
-      expect(journalRows(path)).toBe(0);
-      expect(rowBeats(path)).toEqual({ a: 3, b: 2, c: 2, d: 2 });
-      // Now the same instances beat again and again: from the next window on, the journal takes them.
-      for (let beats = 4; beats < 8; beats++) await beat('a', beats, 10);
-      await new Promise((resolve) => setTimeout(resolve, 110));
-      await beat('b', 3, 10);
-      await beat('b', 4, 10);
-      expect(journalRows(path)).toBe(2);
-      expect(rowBeats(path)).toEqual({ a: 7, b: 2, c: 2, d: 2 });
-      expect(await store.getInstance('b')).toMatchObject({ beats: 4 });
+    it('deletes the lease rows of the instances it prunes', async () => {
+      const { path, store } = await journaled({});
+      const removed = instanceRecord({ instanceId: 'gone', state: 'stopped', removedAt: T0 + 10 });
+      await store.commit({ instances: [removed, instanceRecord({ instanceId: 'kept' })], events: [] });
+      expect(await store.pruneRemovedInstances(T0 + 11)).toBe(1);
+      expect(rowBeats(path)).toEqual({ kept: 1 });
     });
 
     it('folds before reading instances and when closing', async () => {
@@ -369,7 +348,7 @@ const isBuilt = await requireService(
 const CHILD = `
 const { createSqliteStore } = await import(process.env.HB_STORE_MODULE);
 // Touches folded 5 ms after they are journaled, 30 per commit: the kill lands amid folding and trimming.
-const store = createSqliteStore({ path: process.env.HB_DB, touchJournal: { foldAfterMs: 5, foldSlice: 30, journalAtRepeats: 0 } });
+const store = createSqliteStore({ path: process.env.HB_DB, touchJournal: { foldAfterMs: 5, foldSlice: 30 } });
 await store.migrate();
 for (let batch = 1; ; batch++) {
   const instances = Array.from({ length: 50 }, (_, i) => ({

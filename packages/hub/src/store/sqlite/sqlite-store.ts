@@ -124,7 +124,7 @@ export function createSqliteStore(options: SqliteStoreOptions): Store {
   }
 
   function pruneRemovedInstances(before: number): Promise<number> {
-    return readInstances((s) => s.pruneRemovedInstances.run(before).changes);
+    return run((s) => s.pruneRemoved(before));
   }
 
   function listEvents(query: EventQuery): Promise<StoredEvent[]> {
@@ -376,7 +376,12 @@ function applyMigrations(db: Database.Database, location: string): void {
 }
 
 const INSTANCE_COLUMNS =
-  'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message, heartbeat_time, last_heartbeat_time';
+  'instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at, state_changed_at, removed_at, beats, message';
+/** An instance row with its lease (migration 6): the lease row's values are the latest. */
+const INSTANCE_WITH_LEASE = `SELECT i.instance_id, i.service, i.state, i.unconfirmed, i.registered_at,
+    coalesce(l.last_heartbeat_at, i.last_heartbeat_at) AS last_heartbeat_at, i.state_changed_at, i.removed_at,
+    coalesce(l.beats, i.beats) AS beats, i.message, l.heartbeat_time, l.last_heartbeat_time
+  FROM instances i LEFT JOIN instance_leases l ON l.instance_id = i.instance_id`;
 const EVENT_COLUMNS = 'id, at, kind, instance_id, service, basepath, data';
 const KEY_COLUMNS = 'id, name, scopes, secret_hash, created_at, revoked_at';
 const BUCKET_COLUMNS = 'basepath, bucket_ms, idx, total, failures, traffic, pulse, otlp, latency, replica';
@@ -388,20 +393,7 @@ const HOUR_MS = 3_600_000;
 
 type CompactLimits = Parameters<Store['compactApiHistory']>[0];
 
-type InstanceParams = [
-  string,
-  string,
-  string,
-  number,
-  number,
-  number,
-  number,
-  number | null,
-  number,
-  string,
-  number | null,
-  number | null,
-];
+type InstanceParams = [string, string, string, number, number, number, number, number | null, number, string];
 type EventParams = [number, string, string | null, string | null, string | null, string];
 
 interface InstanceRow {
@@ -508,12 +500,18 @@ type Statements = ReturnType<typeof prepareStatements>;
 
 function prepareStatements(db: Database.Database, touchJournalOptions: TouchJournalOptions) {
   const upsertInstance = db.prepare<InstanceParams>(
-    `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO instances (${INSTANCE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (instance_id) DO UPDATE SET
        service = excluded.service, state = excluded.state, unconfirmed = excluded.unconfirmed,
        registered_at = excluded.registered_at, last_heartbeat_at = excluded.last_heartbeat_at,
        state_changed_at = excluded.state_changed_at, removed_at = excluded.removed_at,
-       beats = excluded.beats, message = excluded.message,
+       beats = excluded.beats, message = excluded.message`,
+  );
+  const upsertLease = db.prepare<[string, number, number, number | null, number | null]>(
+    `INSERT INTO instance_leases (instance_id, last_heartbeat_at, beats, heartbeat_time, last_heartbeat_time)
+     VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (instance_id) DO UPDATE SET
+       last_heartbeat_at = excluded.last_heartbeat_at, beats = excluded.beats,
        heartbeat_time = excluded.heartbeat_time, last_heartbeat_time = excluded.last_heartbeat_time`,
   );
   const insertChange = db.prepare<[string, number, string, string | null]>(
@@ -619,6 +617,13 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
   }
 
   const touchJournal = createTouchJournal(db, touchJournalOptions);
+  const pruneRemovedLeases = db.prepare<[number]>(
+    `DELETE FROM instance_leases WHERE instance_id IN
+       (SELECT instance_id FROM instances WHERE removed_at IS NOT NULL AND removed_at < ?)`,
+  );
+  const pruneRemovedInstances = db.prepare<[number]>(
+    'DELETE FROM instances WHERE removed_at IS NOT NULL AND removed_at < ?',
+  );
 
   return {
     touchJournal,
@@ -636,6 +641,11 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
           record.removedAt,
           record.beats,
           JSON.stringify(record.message),
+        );
+        upsertLease.run(
+          record.instanceId,
+          record.lastHeartbeatAt,
+          record.beats,
           record.message.heartbeatTime ?? null,
           record.message.lastHeartbeatTime ?? null,
         );
@@ -663,6 +673,11 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
       }
       return { stored, settle };
     }),
+    /** Deletes the instances removed before `before`, with their leases; returns how many. */
+    pruneRemoved: db.transaction((before: number): number => {
+      pruneRemovedLeases.run(before);
+      return pruneRemovedInstances.run(before).changes;
+    }),
     /** Folds the touch journal into the instance rows; run the returned `settle` once committed. */
     foldTouches: db.transaction((): Settle => touchJournal.fold()),
     changes: db.prepare<[string | null, number, number], ChangeRow>(
@@ -682,14 +697,9 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
     removeReplica: db.prepare<[string]>('DELETE FROM replicas WHERE id = ?'),
     removeExpiredReplicas: db.prepare<[number]>('DELETE FROM replicas WHERE lease_expires_at < ?'),
     liveInstances: db.prepare<[], InstanceRow>(
-      `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE removed_at IS NULL ORDER BY instance_id`,
+      `${INSTANCE_WITH_LEASE} WHERE i.removed_at IS NULL ORDER BY i.instance_id`,
     ),
-    instance: db.prepare<[string], InstanceRow>(
-      `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE instance_id = ?`,
-    ),
-    pruneRemovedInstances: db.prepare<[number]>(
-      'DELETE FROM instances WHERE removed_at IS NOT NULL AND removed_at < ?',
-    ),
+    instance: db.prepare<[string], InstanceRow>(`${INSTANCE_WITH_LEASE} WHERE i.instance_id = ?`),
     lastEventId: db.prepare<[], { id: number }>('SELECT COALESCE(MAX(id), 0) AS id FROM events'),
     pruneEvents: db.prepare<[number]>('DELETE FROM events WHERE at < ?'),
     insertKey: db.prepare<[string, string, string, string, number, number | null]>(
@@ -808,7 +818,7 @@ function toInstance(row: InstanceRow): InstanceRecord {
   };
 }
 
-/** The agent's times of the latest beat live in columns of their own (migration 6) when set. */
+/** The agent's times of the latest beat, when the lease row has them, are newer than the message's. */
 function withAgentTimes(message: HeartbeatMessage, row: InstanceRow): HeartbeatMessage {
   if (row.heartbeat_time !== null) message.heartbeatTime = row.heartbeat_time;
   if (row.last_heartbeat_time !== null) message.lastHeartbeatTime = row.last_heartbeat_time;
