@@ -214,26 +214,29 @@ describe('createSqliteStore', () => {
       return { path, store };
     }
 
-    it('journals touches as one row per commit and folds the oldest, a slice per commit, when too many wait', async () => {
+    it('journals touches as one row per commit; a sweep folds them in key order, a slice per commit, once too many wait', async () => {
       const { path, store } = await journaled({ foldAtInstances: 2, foldSlice: 1 });
-      const ids = ['a', 'b', 'c'];
+      const ids = ['c', 'a', 'b'];
       await store.commit({ instances: ids.map((id) => instanceRecord({ instanceId: id })), events: [] });
-      await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('c', 2), touch('a', 2)] });
       expect(journalRows(path)).toBe(1);
       expect(rowBeats(path)).toEqual({ a: 1, b: 1, c: 1 });
-      // Two waiting: the oldest (a) is folded, one per commit; b still needs the first row.
-      await store.commit({ instances: [], events: [], instanceTouches: [touch('c', 2)] });
+      // Two instances wait: a sweep starts, in key order (a before c), one per commit.
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('b', 2)] });
       expect(rowBeats(path)).toEqual({ a: 2, b: 1, c: 1 });
       expect(journalRows(path)).toBe(2);
-      // A commit with no touches folds too: b goes, and with it the first row.
+      // A commit with no touches folds too: c, which ends the sweep and deletes the row it covered.
       await store.commit({ instances: [], events: [] });
-      expect(rowBeats(path)).toEqual({ a: 2, b: 2, c: 1 });
+      expect(rowBeats(path)).toEqual({ a: 2, b: 1, c: 2 });
       expect(journalRows(path)).toBe(1);
-      expect(await store.getInstance('c')).toMatchObject({ beats: 2 });
+      // b came after the sweep started: it waits for the next one, or for a read.
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 2, b: 1, c: 2 });
+      expect(await store.getInstance('b')).toMatchObject({ beats: 2 });
       expect(journalRows(path)).toBe(0);
     });
 
-    it('folds a touch once it has waited foldAfterMs, and moves an instance touched again to the back', async () => {
+    it('starts a sweep once the oldest waiting touch is foldAfterMs old, with every instance waiting by then', async () => {
       const { path, store } = await journaled({ foldAfterMs: 150, foldSlice: 100 });
       await store.commit({
         instances: ['a', 'b'].map((id) => instanceRecord({ instanceId: id })),
@@ -242,14 +245,19 @@ describe('createSqliteStore', () => {
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 2), touch('b', 2)] });
       await new Promise((resolve) => setTimeout(resolve, 100));
       await store.commit({ instances: [], events: [], instanceTouches: [touch('a', 3)] });
+      expect(rowBeats(path)).toEqual({ a: 1, b: 1 });
       await new Promise((resolve) => setTimeout(resolve, 100));
-      // b has waited 200 ms: folded. a was touched 100 ms ago: it waits, in the newer row.
-      await store.commit({ instances: [], events: [] });
-      expect(rowBeats(path)).toEqual({ a: 1, b: 2 });
-      expect(journalRows(path)).toBe(1);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      // The first touches have waited 200 ms: the sweep takes a and b, a with its newer beat.
       await store.commit({ instances: [], events: [] });
       expect(rowBeats(path)).toEqual({ a: 3, b: 2 });
+      expect(journalRows(path)).toBe(0);
+      await store.commit({ instances: [], events: [], instanceTouches: [touch('b', 3)] });
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 3, b: 2 });
+      expect(journalRows(path)).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 160));
+      await store.commit({ instances: [], events: [] });
+      expect(rowBeats(path)).toEqual({ a: 3, b: 3 });
       expect(journalRows(path)).toBe(0);
     });
 
