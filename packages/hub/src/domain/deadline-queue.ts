@@ -29,9 +29,18 @@ export class DeadlineQueue {
   set(key: string, deadline: number): void {
     const seq = this.nextSeq++;
     const previous = this.live.get(key);
-    if (previous) this.uncount(previous.deadline);
-    this.count(deadline);
-    this.live.set(key, { deadline, seq });
+    if (previous) {
+      // Renewed (every beat): the entry is updated in place, and counted again only if its second moved.
+      if (Math.floor(previous.deadline / 1000) !== Math.floor(deadline / 1000)) {
+        this.uncount(previous.deadline);
+        this.count(deadline);
+      }
+      previous.deadline = deadline;
+      previous.seq = seq;
+    } else {
+      this.count(deadline);
+      this.live.set(key, { deadline, seq });
+    }
     this.keys.push(key);
     this.deadlines.push(deadline);
     this.seqs.push(seq);

@@ -96,13 +96,16 @@ export function validateHeartbeats(body: unknown, maxBatch: number): ValidatedHe
     );
   }
   const messages: HeartbeatMessage[] = [];
-  items.forEach((item, index) => {
-    const message = checkMessage(problems, batch ? `[${index}]` : '', item);
+  for (let index = 0; index < items.length; index++) {
+    const message = checkMessage(problems, batch ? `[${index}]` : '', items[index]);
     if (message) messages.push(message);
-  });
+  }
   if (problems.problems.length > 0) throw problems.toError(batch ? 'the heartbeat batch' : 'the heartbeat');
   return { messages, warnings: problems.warnings };
 }
+
+const TEXT_FIELDS = ['appName', 'appType', 'artifact', 'hostName', 'version'] as const;
+const TIME_FIELDS = ['heartbeatTime', 'lastHeartbeatTime'] as const;
 
 function checkMessage(problems: ProblemList, at: string, value: unknown): HeartbeatMessage | undefined {
   const field = (name: string) => (at ? `${at}.${name}` : name);
@@ -124,7 +127,7 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
     required: true,
   });
   const message: HeartbeatMessage = { instanceId: instanceId ?? '', service: service ?? '' };
-  for (const key of ['appName', 'appType', 'artifact', 'hostName', 'version'] as const) {
+  for (const key of TEXT_FIELDS) {
     const text = checkText(problems, field(key), value[key], L.textLength);
     if (text !== undefined) message[key] = text;
   }
@@ -134,7 +137,7 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
   if (ip) message.ip = ip;
   const processId = checkInteger(problems, field('processId'), value.processId, 0, L.processIdMax);
   if (processId !== undefined) message.processId = processId;
-  for (const key of ['heartbeatTime', 'lastHeartbeatTime'] as const) {
+  for (const key of TIME_FIELDS) {
     const time = checkInteger(problems, field(key), value[key], 0, L.maxEpochMs);
     if (time !== undefined) message[key] = time;
   }

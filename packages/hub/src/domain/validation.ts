@@ -116,10 +116,10 @@ export function checkArray<T>(
     return undefined;
   }
   const items: T[] = [];
-  value.forEach((entry, index) => {
-    const checked = item(entry, `${field}[${index}]`);
+  for (let index = 0; index < value.length; index++) {
+    const checked = item(value[index], `${field}[${index}]`);
     if (checked !== undefined) items.push(checked);
-  });
+  }
   return items;
 }
 
@@ -142,13 +142,16 @@ export function checkStringMap(
     problems.add(field, `must be an object of strings, not ${typeName(value)}`);
     return undefined;
   }
-  const entries = Object.entries(value);
-  if (entries.length > maxKeys) {
-    problems.add(field, `must have at most ${maxKeys} keys (got ${entries.length})`);
+  let keys = 0;
+  for (const key in value) if (Object.hasOwn(value, key)) keys++;
+  if (keys > maxKeys) {
+    problems.add(field, `must have at most ${maxKeys} keys (got ${keys})`);
     return undefined;
   }
   const map: Record<string, string> = {};
-  for (const [key, entry] of entries) {
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    const entry = value[key];
     if (key.length > maxKeyLength)
       problems.add(`${field}.${key.slice(0, 32)}…`, `key must be at most ${maxKeyLength} characters`);
     else if (typeof entry !== 'string')

@@ -194,11 +194,15 @@ function encode(touches: readonly InstanceTouch[]): string {
   let json = '[';
   for (let i = 0; i < touches.length; i++) {
     const touch = touches[i]!;
+    const id = touch.instanceId;
     json +=
-      `${i === 0 ? '' : ','}[${JSON.stringify(touch.instanceId)},${touch.lastHeartbeatAt},${touch.beats},` +
-      `${touch.heartbeatTime ?? null},${touch.lastHeartbeatTime ?? null}]`;
+      `${i === 0 ? '' : ','}[${PLAIN_ID.test(id) ? `"${id}"` : JSON.stringify(id)},${touch.lastHeartbeatAt},` +
+      `${touch.beats},${touch.heartbeatTime ?? null},${touch.lastHeartbeatTime ?? null}]`;
   }
   return `${json}]`;
 }
+
+/** An id JSON writes as it is, between quotes (every id the hub accepts: `INSTANCE_ID_PATTERN`). */
+const PLAIN_ID = /^[\w.~:@-]*$/;
 
 function noop(): void {}
