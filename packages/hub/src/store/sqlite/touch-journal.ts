@@ -14,7 +14,7 @@ export interface TouchJournalOptions {
 export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
   foldAfterMs: 5000,
   foldAtInstances: 20_000,
-  foldSlice: 2000,
+  foldSlice: 1000,
 };
 
 /**
