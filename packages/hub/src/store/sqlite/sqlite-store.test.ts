@@ -23,6 +23,19 @@ function open(path = nextPath()) {
   return store;
 }
 
+/** A connection to a database file migrated up to `version` only, as an older hub left it. */
+function databaseAtVersion(path: string, version: number): Database.Database {
+  const writer = new Database(path);
+  writer.exec(
+    'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+  );
+  for (const step of SQLITE_MIGRATIONS.filter((s) => s.version <= version)) {
+    writer.exec(step.sql);
+    writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(step.version);
+  }
+  return writer;
+}
+
 describe('createSqliteStore', () => {
   it('creates the parent directory, uses WAL, and names the absolute file as its location', async () => {
     const path = join(dir.path, 'nested', 'deeper', 'heartbeat.db');
@@ -52,12 +65,7 @@ describe('createSqliteStore', () => {
   it('upgrades a version-1 database in place, keeping its data', async () => {
     const path = nextPath();
     const store = open(path);
-    const writer = new Database(path);
-    writer.exec(
-      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
-    );
-    writer.exec(SQLITE_MIGRATIONS[0]!.sql);
-    writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (1, 0)').run();
+    const writer = databaseAtVersion(path, 1);
     writer
       .prepare(
         `INSERT INTO instances (instance_id, service, state, unconfirmed, registered_at, last_heartbeat_at,
@@ -93,14 +101,7 @@ describe('createSqliteStore', () => {
   it('upgrades a version-5 database: leases move to a table of their own, a renewal leaves the instance row as it was', async () => {
     const path = nextPath();
     const store = open(path);
-    const writer = new Database(path);
-    writer.exec(
-      'CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
-    );
-    for (const step of SQLITE_MIGRATIONS.filter((s) => s.version <= 5)) {
-      writer.exec(step.sql);
-      writer.prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, 0)').run(step.version);
-    }
+    const writer = databaseAtVersion(path, 5);
     const message = { instanceId: 'x', service: 'orders', heartbeatTime: 10, lastHeartbeatTime: 9 };
     writer
       .prepare(
