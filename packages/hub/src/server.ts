@@ -91,6 +91,8 @@ export async function startHub({
     // In a cluster, events reach the streams through the change log, in commit order across replicas
     // (from the moment the replica starts reading it: nothing committed before is lost or doubled).
     onCommitted: (stored) => (replicaId === undefined ? events.publish(stored) : cluster?.poke()),
+    onCommitTimed: (durationMs, committed) =>
+      metrics.storeCommits.observe([committed ? 'committed' : 'failed'], durationMs / 1000),
   });
   const registry = createInstanceRegistry({
     store,

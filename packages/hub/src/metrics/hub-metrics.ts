@@ -3,6 +3,8 @@ import { createProcessMetrics, type ProcessMetrics } from './process-metrics.js'
 
 /** Upper bounds of the probe latency histogram, in seconds. */
 export const PROBE_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+/** Upper bounds of the store commit histogram, in seconds: a healthy SQLite commit takes about a millisecond. */
+export const COMMIT_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 
 /**
  * The counters the hub increments as things happen; the gauges (API status, instances) are read
@@ -26,6 +28,11 @@ export interface HubMetrics {
   readonly probes: Counter;
   /** `heartbeat_pulse_probe_duration_seconds{basepath}`. */
   readonly probeDuration: Histogram;
+  /**
+   * `heartbeat_store_commit_duration_seconds{outcome}`: each group commit (`committed` or `failed`),
+   * which every acknowledged heartbeat and observation waits for.
+   */
+  readonly storeCommits: Histogram;
   /** `heartbeat_notifications_total{notifier, outcome}`: for notifiers to increment (`delivered`, `failed`, …). */
   readonly notifications: Counter;
   /** CPU, memory, heap, event loop delay, file descriptors of the hub's process. */
@@ -65,6 +72,12 @@ export function createHubMetrics(): HubMetrics {
       'How long Pulse probes took, by API.',
       ['basepath'],
       PROBE_DURATION_BUCKETS,
+    ),
+    storeCommits: registry.histogram(
+      'heartbeat_store_commit_duration_seconds',
+      'How long the group commits to the store took, committed or failed; every acknowledged write waits for one.',
+      ['outcome'],
+      COMMIT_DURATION_BUCKETS,
     ),
     notifications: registry.counter(
       'heartbeat_notifications_total',

@@ -61,6 +61,15 @@ describe('GET /metrics access', () => {
     expect((await hub.api('GET', '/metrics', { key: null })).status).toBe(200);
   });
 
+  it('times each store commit that acknowledged writes waited for', async () => {
+    hub = await startTestHub();
+    expect((await hub.beat({ instanceId: 'timed-1', service: 'orders' })).status).toBe(200);
+    const { text } = await hub.api('GET', '/metrics');
+    const count = /^heartbeat_store_commit_duration_seconds_count\{outcome="committed"\} (\d+)$/m.exec(text);
+    expect(Number(count?.[1])).toBeGreaterThan(0);
+    expect(text).toContain('heartbeat_store_commit_duration_seconds_bucket{outcome="committed",le="0.0005"}');
+  });
+
   it('is not served when metrics.enabled is false', async () => {
     const off = await startTestHub({ metrics: { enabled: false } });
     try {
@@ -220,6 +229,9 @@ describe.skipIf(!prometheus)('a real Prometheus server scraping the hub', () => 
     expect(await value('process_open_fds')).toBeGreaterThan(0);
     expect(await value('nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
     expect(await value('heartbeat_hub_info')).toBe(1);
+    expect(await value('heartbeat_store_commit_duration_seconds_count{outcome="committed"}')).toBeGreaterThan(
+      0,
+    );
   }, 90_000);
 
   it('answers text that `promtool check metrics` passes', async () => {

@@ -24,10 +24,12 @@ async function committerOnFreshStore() {
       return real.commit(batch);
     },
   };
+  const timed: Array<{ durationMs: number; committed: boolean }> = [];
   const committer = createGroupCommitter({
     store,
     logger: silent,
     onCommitted: () => {},
+    onCommitTimed: (durationMs, committed) => timed.push({ durationMs, committed }),
     retryMinMs: 60_000,
   });
   onTestFinished(async () => {
@@ -39,6 +41,7 @@ async function committerOnFreshStore() {
     store: real,
     committer,
     batches,
+    timed,
     fail(on: boolean) {
       failing = on;
     },
@@ -163,5 +166,14 @@ describe('the group committer merging touches', () => {
       newerB,
       afterTouch(c, touch('c', 4)),
     ]);
+  });
+
+  it('times every commit, committed or failed', async () => {
+    const { committer, timed, fail } = await committerOnFreshStore();
+    await committer.submit({ instances: [stored('a')] });
+    fail(true);
+    await expect(committer.submit({ instances: [stored('b')] })).rejects.toThrow(/disk on fire/);
+    expect(timed.map((t) => t.committed)).toEqual([true, false]);
+    for (const { durationMs } of timed) expect(durationMs).toBeGreaterThanOrEqual(0);
   });
 });

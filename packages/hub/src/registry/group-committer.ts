@@ -21,6 +21,8 @@ export interface GroupCommitterOptions {
   logger: Logger;
   /** Called with every committed batch of events, in commit order. */
   onCommitted: (events: StoredEvent[]) => void;
+  /** Told how long each commit took, and whether it committed (the hub's commit-duration metric). */
+  onCommitTimed?: (durationMs: number, committed: boolean) => void;
   /** Backoff between retries while the store fails. */
   retryMinMs?: number;
   retryMaxMs?: number;
@@ -131,8 +133,10 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
     pending = emptyPending();
     waiters = [];
     running = (async () => {
+      const startedAt = performance.now();
       try {
         const stored = await store.commit(batch);
+        options.onCommitTimed?.(performance.now() - startedAt, true);
         if (!healthy) logger.info({ store: store.location }, 'store is back: writes commit again');
         healthy = true;
         lastError = undefined;
@@ -140,6 +144,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
         for (const waiter of batchWaiters) waiter.resolve();
         if (stored.length > 0) options.onCommitted(stored);
       } catch (thrown) {
+        options.onCommitTimed?.(performance.now() - startedAt, false);
         requeue(taken);
         const reason = describeError(thrown);
         if (healthy)
