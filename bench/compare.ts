@@ -20,6 +20,7 @@ import autocannon from 'autocannon';
 import { ingestBodies } from './lib/api-observations.js';
 import { heartbeatMessage } from './lib/heartbeat-messages.js';
 import { HUB_ADMIN_KEY, HUB_CLI, startHubProcess, type HubProcess } from './lib/hub.js';
+import { median } from './lib/report.js';
 import { killAllTargets } from './lib/targets.js';
 
 interface Workload {
@@ -89,12 +90,6 @@ async function load(hub: HubProcess, work: Workload, seconds: number): Promise<S
   if (ok === 0 || result.non2xx > 0) throw new Error(`${hub.id}: ${result.non2xx} non-2xx answers`);
   return { cpuUsPerRequest: ((after - before) * 1e6) / ok, requestsPerSecond: ok / seconds };
 }
-
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function main(): Promise<void> {
   const [other, name = 'heartbeat', pairsText = '6', secondsText = '3'] = process.argv.slice(2);
