@@ -678,7 +678,7 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
       pruneRemovedLeases.run(before);
       return pruneRemovedInstances.run(before).changes;
     }),
-    /** Folds the touch journal into the instance rows; run the returned `settle` once committed. */
+    /** Folds the touch journal into the lease rows; run the returned `settle` once committed. */
     foldTouches: db.transaction((): Settle => touchJournal.fold()),
     changes: db.prepare<[string | null, number, number], ChangeRow>(
       `SELECT seq, replica, at, CASE WHEN replica = ? THEN NULL ELSE payload END AS payload, events

@@ -46,7 +46,7 @@ export const TOUCH_JOURNAL_DEFAULTS: TouchJournalOptions = {
 export interface TouchJournal {
   /** Journals the commit's touches and folds the slice of older ones that is due. */
   write(touches: readonly InstanceTouch[], upserted: readonly InstanceRecord[]): Settle;
-  /** Applies every journaled touch to its row and empties the journal. */
+  /** Applies every journaled touch to its lease row and empties the journal. */
   fold(): Settle;
   /** True when journaled touches are waiting to be folded. */
   readonly pending: boolean;
@@ -71,6 +71,8 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
        heartbeat_time = coalesce(?, heartbeat_time), last_heartbeat_time = coalesce(?, last_heartbeat_time)
      WHERE instance_id = ? AND beats < ?`,
   );
+  const applyPacked = ([id, at, beats, hbt, lhbt]: PackedTouch) => apply.run(at, beats, hbt, lhbt, id, beats);
+  // The same, without building the array (every fold).
   const applyTouch = (touch: InstanceTouch) =>
     apply.run(
       touch.lastHeartbeatAt,
@@ -103,6 +105,8 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
 
   return {
     write(touches, upserted) {
+      // Nothing journaled and nothing to journal (most commits of observations): nothing to do.
+      if (lastRow === undefined && touches.length === 0) return noop;
       const now = performance.now();
       const row = touches.length > 0 ? Number(append.run(encode(touches)).lastInsertRowid) : undefined;
 
@@ -167,16 +171,8 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
     replay() {
       let count = 0;
       for (const row of journaled.all()) {
-        for (const [instanceId, lastHeartbeatAt, beats, heartbeatTime, lastHeartbeatTime] of JSON.parse(
-          row.touches,
-        ) as PackedTouch[]) {
-          applyTouch({
-            instanceId,
-            lastHeartbeatAt,
-            beats,
-            ...(heartbeatTime !== null && { heartbeatTime }),
-            ...(lastHeartbeatTime !== null && { lastHeartbeatTime }),
-          });
+        for (const touch of JSON.parse(row.touches) as PackedTouch[]) {
+          applyPacked(touch);
           count++;
         }
       }
