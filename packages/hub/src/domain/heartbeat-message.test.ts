@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateHeartbeats } from './heartbeat-message.js';
+import { isAcceptedAsIs, validateHeartbeats } from './heartbeat-message.js';
 
 const minimal = { instanceId: 'orders-1', service: 'orders' };
 const full = {
@@ -121,3 +121,128 @@ describe('heartbeat validation (SPEC.md §4)', () => {
     expect(warnings).toEqual(['checks[0].message: cut to 1024 characters']);
   });
 });
+
+describe('messages taken as they are (the fast path of every beat)', () => {
+  const cleanFull = { ...full, basepaths: ['/eni/echo/v1', '/orders/v2'] };
+  const long = (n: number) => 'x'.repeat(n);
+  /** Values each field is tried with: valid, at the limits, past them, of the wrong type, null. */
+  const tries: Record<string, unknown[]> = {
+    instanceId: ['a', long(128), long(129), 'a b', '-a', 42, null, ''],
+    service: ['s', long(128), long(129), '', 'a\tb', 'lone \ud800', null, 1],
+    appName: ['', long(256), long(257), 'a\u007f', null, 1],
+    hostName: ['h', 'bad\nhost', null],
+    version: ['1.0.0', 'lone \udc00', []],
+    ip: [[], ['10.0.0.1'], Array.from({ length: 32 }, () => 'ip'), Array.from({ length: 33 }, () => 'ip')],
+    processId: [0, 2 ** 32, 2 ** 32 + 1, -1, 1.5, '1', null],
+    heartbeatTime: [0, 8_640_000_000_000_000, 8_640_000_000_000_001, -1, 1.5, null],
+    lastHeartbeatTime: [1, '1', null],
+    interval: [1000, 999, 86_400_000, 86_400_001, null],
+    status: ['ok', 'warning', 'error', 'OK', null, 1],
+    extInfo: [
+      {},
+      { a: 'b' },
+      { a: 1 },
+      { a: null },
+      { a: 'b\u0000' },
+      { [long(129)]: 'x' },
+      { a: long(1025) },
+    ],
+    plugins: [
+      [],
+      [{ name: 'p' }],
+      [{ name: 'p', version: null }],
+      [{ name: '' }],
+      [{ version: '1' }],
+      [{ name: 'p', extInfo: { k: 'v' } }],
+      [{ name: 'p', color: 'red' }],
+      [null],
+      [{ name: long(129) }],
+      [{ name: 'p', version: long(65) }],
+    ],
+    checks: [
+      [],
+      [{ name: 'db', status: 'ok' }],
+      [{ name: 'db', status: 'ok', message: long(1024) }],
+      [{ name: 'db', status: 'ok', message: long(1025) }],
+      [{ name: 'db', status: 'ok', message: null }],
+      [{ name: 'db' }],
+      [{ name: 'db', status: 'ok', since: 1 }],
+      [{ name: '', status: 'ok' }],
+      ['db'],
+    ],
+    basepaths: [
+      [],
+      ['/'],
+      ['/a', '/b'],
+      ['/a/'],
+      ['//a'],
+      ['/a', '/a'],
+      ['no-slash'],
+      [long(257)],
+      Array.from({ length: 16 }, (_, i) => `/api/${i}`),
+      Array.from({ length: 17 }, (_, i) => `/api/${i}`),
+    ],
+    futureField: [1],
+    ['__proto__']: [{}],
+  };
+  const candidates: Array<Record<string, unknown>> = [minimal, cleanFull];
+  for (const base of [minimal, cleanFull]) {
+    for (const [field, values] of Object.entries(tries)) {
+      for (const value of values) {
+        candidates.push(JSON.parse(`{${JSON.stringify(field)}:${JSON.stringify(value)}}`) as object);
+        const variant: Record<string, unknown> = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
+        Object.defineProperty(variant, field, {
+          value,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+        candidates.push(variant);
+      }
+    }
+  }
+
+  it('takes a message as it is exactly when full validation would keep it unchanged, with no warning', () => {
+    let taken = 0;
+    for (const candidate of candidates) {
+      // The unknown field sends the copy through full validation; it comes back as one warning.
+      let full: { messages: unknown[]; warnings: string[] } | undefined;
+      try {
+        full = validateHeartbeats({ ...candidate, zzProbe: 1 }, 10);
+      } catch {
+        full = undefined;
+      }
+      const unchanged =
+        full !== undefined &&
+        full.warnings.length === 1 &&
+        JSON.stringify(sortedKeys(full.messages[0])) === JSON.stringify(sortedKeys(candidate));
+      const tooManyBasepathsToCheck = Array.isArray(candidate.basepaths) && candidate.basepaths.length > 16;
+      expect({ candidate, asIs: isAcceptedAsIs(candidate) }).toEqual({
+        candidate,
+        asIs: unchanged && !tooManyBasepathsToCheck,
+      });
+      if (unchanged) taken++;
+    }
+    expect(taken).toBeGreaterThan(50);
+  });
+
+  it('returns the very object it was given, and copies what it has to clean', () => {
+    const clean = JSON.parse(JSON.stringify(cleanFull)) as object;
+    expect(validateHeartbeats(clean, 10).messages[0]).toBe(clean);
+    const withNull = { ...cleanFull, appName: null };
+    const [copied] = validateHeartbeats(withNull, 10).messages;
+    expect(copied).not.toBe(withNull);
+    expect(copied).not.toHaveProperty('appName');
+  });
+});
+
+/** The value with every object's keys in order, so that two equal messages print the same. */
+function sortedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((key) => [key, sortedKeys((value as Record<string, unknown>)[key])]),
+  );
+}

@@ -1,5 +1,5 @@
 import { CHECK_STATUSES, HeartbeatError } from '@heartbeat/sdk';
-import { checkBasepath } from './basepath.js';
+import { BASEPATH_MAX_LENGTH, BASEPATH_PATTERN, checkBasepath, normalizeBasepath } from './basepath.js';
 import type { HeartbeatMessage, PluginInfo, ReportedCheck } from './instance.js';
 import {
   checkArray,
@@ -7,8 +7,11 @@ import {
   checkInteger,
   checkStringMap,
   checkText,
+  CONTROL_CHARACTERS,
   isPlainObject,
+  isStorableText,
   ProblemList,
+  STRING_MAP_LIMITS,
   typeName,
   warnUnknownFields,
 } from './validation.js';
@@ -97,7 +100,9 @@ export function validateHeartbeats(body: unknown, maxBatch: number): ValidatedHe
   }
   const messages: HeartbeatMessage[] = [];
   for (let index = 0; index < items.length; index++) {
-    const message = checkMessage(problems, batch ? `[${index}]` : '', items[index]);
+    const item: unknown = items[index];
+    // Almost every beat is already exactly what `checkMessage` would make of it: take it as it is.
+    const message = isAcceptedAsIs(item) ? item : checkMessage(problems, batch ? `[${index}]` : '', item);
     if (message) messages.push(message);
   }
   if (problems.problems.length > 0) throw problems.toError(batch ? 'the heartbeat batch' : 'the heartbeat');
@@ -162,6 +167,165 @@ function checkMessage(problems: ProblemList, at: string, value: unknown): Heartb
   warnUnknownFields(problems, at, value, MESSAGE_FIELDS);
   return problems.problems.length === before ? message : undefined;
 }
+
+/**
+ * True when `checkMessage` would accept `value` without a problem or a warning and return an equal
+ * message: only known fields, none of them null, every value within its limits, check messages
+ * short enough to keep whole, basepaths already normalized and distinct. Such a message is used as
+ * it is, with no copy. Anything else returns false and goes through `checkMessage`, which reports
+ * what is wrong (or copies and cleans it). Allocates nothing: every beat of a healthy fleet comes
+ * through here. The test suite holds the two to the same verdicts.
+ */
+export function isAcceptedAsIs(value: unknown): value is HeartbeatMessage {
+  if (!isPlainObject(value)) return false;
+  let required = 0;
+  for (const key in value) {
+    const field = value[key];
+    switch (key) {
+      case 'instanceId':
+        if (typeof field !== 'string' || !INSTANCE_ID_PATTERN.test(field)) return false;
+        required++;
+        break;
+      case 'service':
+        if (!isCleanText(field, L.serviceLength) || field.length === 0) return false;
+        required++;
+        break;
+      case 'appName':
+      case 'appType':
+      case 'artifact':
+      case 'hostName':
+      case 'version':
+        if (!isCleanText(field, L.textLength)) return false;
+        break;
+      case 'ip':
+        if (!Array.isArray(field) || field.length > L.ips) return false;
+        for (const ip of field as unknown[]) if (!isCleanText(ip, L.ipLength)) return false;
+        break;
+      case 'processId':
+        if (!isIntegerWithin(field, 0, L.processIdMax)) return false;
+        break;
+      case 'heartbeatTime':
+      case 'lastHeartbeatTime':
+        if (!isIntegerWithin(field, 0, L.maxEpochMs)) return false;
+        break;
+      case 'interval':
+        if (!isIntegerWithin(field, L.intervalMin, L.intervalMax)) return false;
+        break;
+      case 'plugins':
+        if (!Array.isArray(field) || field.length > L.plugins) return false;
+        for (const plugin of field as unknown[]) if (!isPluginAsIs(plugin)) return false;
+        break;
+      case 'extInfo':
+        if (!isStringMapAsIs(field)) return false;
+        break;
+      case 'status':
+        if (!isCheckStatus(field)) return false;
+        break;
+      case 'checks':
+        if (!Array.isArray(field) || field.length > L.checks) return false;
+        for (const check of field as unknown[]) if (!isCheckAsIs(check)) return false;
+        break;
+      case 'basepaths':
+        if (!areBasepathsAsIs(field)) return false;
+        break;
+      default:
+        return false; // unknown: `checkMessage` names it in a warning and drops it
+    }
+  }
+  return required === 2;
+}
+
+function isCleanText(value: unknown, maxLength: number): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= maxLength &&
+    !CONTROL_CHARACTERS.test(value) &&
+    value.isWellFormed()
+  );
+}
+
+function isIntegerWithin(value: unknown, min: number, max: number): boolean {
+  return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+}
+
+function isCheckStatus(value: unknown): boolean {
+  return (CHECK_STATUSES as readonly unknown[]).includes(value);
+}
+
+function isPluginAsIs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let named = false;
+  for (const key in value) {
+    const field = value[key];
+    if (key === 'name') {
+      if (!isCleanText(field, L.pluginNameLength) || field.length === 0) return false;
+      named = true;
+    } else if (key === 'version') {
+      if (!isCleanText(field, L.pluginVersionLength)) return false;
+    } else if (key === 'extInfo') {
+      if (!isStringMapAsIs(field)) return false;
+    } else return false;
+  }
+  return named;
+}
+
+function isCheckAsIs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let fields = 0;
+  for (const key in value) {
+    const field = value[key];
+    if (key === 'name') {
+      if (!isCleanText(field, L.checkNameLength) || field.length === 0) return false;
+      fields++;
+    } else if (key === 'status') {
+      if (!isCheckStatus(field)) return false;
+      fields++;
+    } else if (key === 'message') {
+      if (!isCleanText(field, L.checkMessageLength)) return false;
+    } else return false;
+  }
+  return fields === 2;
+}
+
+function isStringMapAsIs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    const entry = value[key];
+    if (
+      ++keys > STRING_MAP_LIMITS.maxKeys ||
+      key.length > STRING_MAP_LIMITS.maxKeyLength ||
+      typeof entry !== 'string' ||
+      entry.length > STRING_MAP_LIMITS.maxValueLength ||
+      !isStorableText(key) ||
+      !isStorableText(entry)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** At most a few, each valid and already in its normal form, no two alike. */
+function areBasepathsAsIs(value: unknown): boolean {
+  if (!Array.isArray(value) || value.length > BASEPATHS_CHECKED_AS_IS) return false;
+  for (let i = 0; i < value.length; i++) {
+    const basepath: unknown = value[i];
+    if (
+      typeof basepath !== 'string' ||
+      basepath.length > BASEPATH_MAX_LENGTH ||
+      !BASEPATH_PATTERN.test(basepath) ||
+      normalizeBasepath(basepath) !== basepath
+    ) {
+      return false;
+    }
+    for (let j = 0; j < i; j++) if (value[j] === basepath) return false;
+  }
+  return true;
+}
+
+/** More basepaths than this go through `checkMessage` (which removes repeats with a Set). */
+const BASEPATHS_CHECKED_AS_IS = 16;
 
 function checkPlugin(problems: ProblemList, at: string, value: unknown): PluginInfo | undefined {
   if (!isPlainObject(value)) {

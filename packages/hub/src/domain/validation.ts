@@ -37,6 +37,10 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** What `checkText` refuses in text: C0 control characters and DEL. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
 /** Printable text without control characters, within a length. */
 export function checkText(
   problems: ProblemList,
@@ -59,8 +63,7 @@ export function checkText(
     problems.add(field, minLength === 1 ? 'must not be empty' : `must be at least ${minLength} characters`);
   else if (value.length > maxLength)
     problems.add(field, `must be at most ${maxLength} characters (got ${value.length})`);
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-  else if (/[\u0000-\u001f\u007f]/.test(value)) problems.add(field, 'must not contain control characters');
+  else if (CONTROL_CHARACTERS.test(value)) problems.add(field, 'must not contain control characters');
   else if (!value.isWellFormed())
     problems.add(field, 'must be well-formed Unicode (a lone surrogate was sent)');
   else return value;
@@ -156,7 +159,7 @@ export function checkStringMap(
       problems.add(`${field}.${key.slice(0, 32)}…`, `key must be at most ${maxKeyLength} characters`);
     else if (typeof entry !== 'string')
       problems.add(`${field}.${key}`, `must be a string, not ${typeName(entry)}`);
-    else if (!storable(key) || !storable(entry))
+    else if (!isStorableText(key) || !isStorableText(entry))
       problems.add(`${field}.${key}`, 'must not contain NUL characters or lone surrogates');
     else if (entry.length > maxValueLength)
       problems.add(`${field}.${key}`, `must be at most ${maxValueLength} characters`);
@@ -166,7 +169,7 @@ export function checkStringMap(
 }
 
 /** Text every store can keep: no NUL, no lone surrogate (PostgreSQL refuses both). */
-function storable(text: string): boolean {
+export function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && text.isWellFormed();
 }
 
