@@ -56,6 +56,8 @@ export interface KeyRingOptions {
  */
 export interface KeyRing {
   authenticate(token: string): Promise<Principal | undefined>;
+  /** The principal of a token verified within the last 10 s, without waiting; undefined otherwise. */
+  verifiedRecently(token: string): Principal | undefined;
   create(name: string, scopes: Scope[]): Promise<{ record: ApiKeyRecord; token: string }>;
   list(): Promise<ApiKeyRecord[]>;
   revoke(id: string): Promise<boolean>;
@@ -92,6 +94,11 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
     return record;
   }
 
+  function verifiedRecently(token: string): Principal | undefined {
+    const known = verified.get(token);
+    return known && known.until > now() ? known.principal : undefined;
+  }
+
   /** Checks a token against the environment's admin key, then the stored keys (two SHA-256 at most). */
   async function verify(token: string): Promise<Principal | undefined> {
     if (adminHash && sameHash(hashSecret(token), adminHash)) {
@@ -108,9 +115,11 @@ export function createKeyRing(options: KeyRingOptions): KeyRing {
   }
 
   return {
+    verifiedRecently,
+
     async authenticate(token) {
-      const known = verified.get(token);
-      if (known && known.until > now()) return known.principal;
+      const known = verifiedRecently(token);
+      if (known) return known;
       const principal = await verify(token);
       if (principal) {
         if (verified.size >= 10_000) verified.clear();

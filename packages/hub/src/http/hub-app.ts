@@ -1,6 +1,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { handleNodeRequest, HeartbeatError, toHeartbeatError, type Health } from '@heartbeat/sdk';
 import type { Principal } from '../auth/api-keys.js';
+import type { Scope } from '../auth/scopes.js';
 import { createDashboardAssets } from './dashboard-assets.js';
 import type { HubContext } from './hub-context.js';
 import { RECEIVED_JSON } from './request-body.js';
@@ -61,11 +62,12 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
   // The dashboard's pages and assets at / (outside the prefix, like the hub's own health endpoints).
   const dashboard = createDashboardAssets({ apiPrefix: prefix });
 
-  async function authorize(
+  /** The caller's principal; a promise only when the key must be looked up (not verified in the last 10 s). */
+  function authorize(
     request: IncomingMessage,
     route: Route,
     query: URLSearchParams,
-  ): Promise<Principal | undefined> {
+  ): Principal | undefined | Promise<Principal | undefined> {
     if (route.scope === 'public') return undefined;
     const header = request.headers.authorization;
     let token: string | undefined;
@@ -89,16 +91,23 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
         },
       );
     }
-    const principal = await hub.keys.authenticate(token);
+    const { scope } = route;
+    const known = hub.keys.verifiedRecently(token);
+    if (known) return permit(known, scope, publicRead);
+    return hub.keys.authenticate(token).then((principal) => permit(principal, scope, publicRead));
+  }
+
+  /** The principal if its key is known and has the scope (or the route is a read and reads are public). */
+  function permit(principal: Principal | undefined, scope: Scope, publicRead: boolean): Principal {
     if (!principal) {
       throw new HeartbeatError(
         'UNAUTHENTICATED',
         'the key is unknown or revoked; create one with `heartbeat keys create`',
       );
     }
-    if (!principal.scopes.has(route.scope) && !(route.scope === 'read' && publicRead)) {
-      throw new HeartbeatError('FORBIDDEN', `the key "${principal.name}" lacks the ${route.scope} scope`, {
-        scope: route.scope,
+    if (!principal.scopes.has(scope) && !(scope === 'read' && publicRead)) {
+      throw new HeartbeatError('FORBIDDEN', `the key "${principal.name}" lacks the ${scope} scope`, {
+        scope,
         has: [...principal.scopes],
       });
     }
@@ -133,7 +142,8 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     seen.route = found.route;
     if (hub.responseCheck)
       (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = undefined;
-    const principal = await authorize(request, found.route, query);
+    const authorized = authorize(request, found.route, query);
+    const principal = authorized instanceof Promise ? await authorized : authorized;
     const result: RouteResult = await found.route.handle({
       request,
       response,

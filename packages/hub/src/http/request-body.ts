@@ -17,7 +17,8 @@ export const RECEIVED_JSON = Symbol('received JSON body');
  * zip bomb is cut short — at most `maxBytes` (413), and it must parse (400, with where it broke).
  */
 export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
-  const type = request.headers['content-type']?.split(';')[0]?.trim().toLowerCase();
+  const header = request.headers['content-type'];
+  const type = header === 'application/json' ? header : header?.split(';')[0]?.trim().toLowerCase();
   if (type !== undefined && type !== 'application/json' && !type.endsWith('+json')) {
     request.resume();
     throw new HeartbeatError(
