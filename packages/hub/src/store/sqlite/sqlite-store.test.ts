@@ -292,6 +292,42 @@ describe('createSqliteStore', () => {
       await crashed.close();
     });
 
+    it('replays touches with every time and any id exactly, and rows in the format before it', async () => {
+      const { path, store: crashed } = await journaled({}, { close: false });
+      const [odd, old] = [
+        instanceRecord({ instanceId: 'odd "id" ü' }),
+        instanceRecord({ instanceId: 'old' }),
+      ];
+      await crashed.commit({ instances: [odd, old], events: [] });
+      // Agent times before and after the lease: written as distances from it, some negative.
+      const oddTouch = { ...touch(odd.instanceId, 2), lastHeartbeatTime: T0 - 28_000 };
+      await crashed.commit({ instances: [], events: [], instanceTouches: [touch('none', 2), oddTouch] });
+      // A row a hub of the version before wrote: one array per touch, absolute times.
+      const writer = new Database(path);
+      writer
+        .prepare('INSERT INTO instance_touch_journal (touches) VALUES (?)')
+        .run(JSON.stringify([['old', T0 + 5000, 5, null, T0 + 4990]]));
+      writer.close();
+
+      const next = open(path);
+      await next.migrate();
+      expect(journalRows(path)).toBe(0);
+      expect(await next.getInstance(odd.instanceId)).toStrictEqual({
+        ...odd,
+        lastHeartbeatAt: T0 + 2000,
+        beats: 2,
+        message: { ...odd.message, heartbeatTime: T0 + 1995, lastHeartbeatTime: T0 - 28_000 },
+      });
+      expect(await next.getInstance('old')).toStrictEqual({
+        ...old,
+        lastHeartbeatAt: T0 + 5000,
+        beats: 5,
+        message: { ...old.message, lastHeartbeatTime: T0 + 4990 },
+      });
+      await crashed.close();
+      await next.close();
+    });
+
     it('never lets a journaled touch overwrite a full record written after it', async () => {
       const { path, store } = await journaled({});
       await store.commit({
