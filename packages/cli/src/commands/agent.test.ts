@@ -263,6 +263,16 @@ describe('heartbeat agent usage errors exit 2 and say what to do', () => {
     expect(run.stderr()).toMatch(message);
   });
 
+  it('stops quietly when whoever reads its output has gone (`heartbeat --help | head -3`)', async () => {
+    const help = spawn(process.execPath, [MAIN, '--help'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    help.stdout.destroy(); // the reader is gone before the first line is written
+    let errors = '';
+    help.stderr.setEncoding('utf8').on('data', (chunk: string) => (errors += chunk));
+    const code = await new Promise((resolve) => help.on('close', resolve));
+    expect(errors).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('lists agent in the commands, and keeps --version for the CLI itself before the command', async () => {
     const help = spawn(process.execPath, [MAIN, '--help'], { stdio: ['ignore', 'pipe', 'ignore'] });
     let out = '';
