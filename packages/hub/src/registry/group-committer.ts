@@ -69,9 +69,21 @@ export interface GroupCommitter {
   close(): void;
 }
 
-interface Waiter {
+/** The promise every submitter of one batch waits on: one per commit, not one per request. */
+interface Ticket {
+  promise: Promise<void>;
   resolve: () => void;
   reject: (error: Error) => void;
+}
+
+function newTicket(): Ticket {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((onResolve, onReject) => {
+    resolve = onResolve;
+    reject = onReject;
+  });
+  return { promise, resolve, reject };
 }
 
 export function createGroupCommitter(options: GroupCommitterOptions): GroupCommitter {
@@ -80,7 +92,8 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
   const retryMaxMs = options.retryMaxMs ?? 5000;
   const maxPendingEvents = options.maxPendingEvents ?? 100_000;
   let pending = emptyPending();
-  let waiters: Waiter[] = [];
+  /** The ticket of the writes queued since the last commit began; undefined while nobody waits. */
+  let waiting: Ticket | undefined;
   let scheduled = false;
   let running: Promise<void> | undefined;
   let healthy = true;
@@ -122,16 +135,15 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
     if (running) return running;
     for (const collect of collectors) add(pending, collect());
     if (isEmpty(pending)) {
-      const idle = waiters;
-      waiters = [];
-      for (const waiter of idle) waiter.resolve();
+      waiting?.resolve();
+      waiting = undefined;
       return;
     }
     const taken = pending;
     const batch = toBatch(taken, options.replica);
-    const batchWaiters = waiters;
+    const batchTicket = waiting;
     pending = emptyPending();
-    waiters = [];
+    waiting = undefined;
     running = (async () => {
       const startedAt = performance.now();
       try {
@@ -141,7 +153,7 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
         healthy = true;
         lastError = undefined;
         retryDelay = retryMinMs;
-        for (const waiter of batchWaiters) waiter.resolve();
+        batchTicket?.resolve();
         if (stored.length > 0) options.onCommitted(stored);
       } catch (thrown) {
         options.onCommitTimed?.(performance.now() - startedAt, false);
@@ -156,14 +168,14 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
           `the hub cannot write to its store right now (${reason}); retry shortly`,
           { retryAfterMs: retryDelay },
         );
-        for (const waiter of batchWaiters) waiter.reject(error);
+        batchTicket?.reject(error);
         scheduleRetry();
       } finally {
         running = undefined;
       }
     })();
     await running;
-    if (!retryTimer && (!isEmpty(pending) || waiters.length > 0)) schedule();
+    if (!retryTimer && (!isEmpty(pending) || waiting !== undefined)) schedule();
   }
 
   function requeue(failed: Pending): void {
@@ -203,16 +215,15 @@ export function createGroupCommitter(options: GroupCommitterOptions): GroupCommi
           ),
         );
       }
-      return new Promise<void>((resolve, reject) => {
-        waiters.push({ resolve, reject });
-        schedule(submitOptions?.lingerMs);
-      });
+      waiting ??= newTicket();
+      schedule(submitOptions?.lingerMs);
+      return waiting.promise;
     },
     flush() {
-      return new Promise<void>((resolve, reject) => {
-        waiters.push({ resolve, reject });
-        void (running ?? Promise.resolve()).then(() => run());
-      });
+      waiting ??= newTicket();
+      const { promise } = waiting;
+      void (running ?? Promise.resolve()).then(() => run());
+      return promise;
     },
     get healthy() {
       return healthy;

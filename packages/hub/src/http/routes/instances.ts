@@ -24,6 +24,10 @@ const INSTANCE_ID = {
   description: 'the instance, as its heartbeats name it',
 };
 
+/** The outcome label of `heartbeat_heartbeats_total`, made once. */
+const ACCEPTED = ['accepted'] as const;
+const REJECTED = ['rejected'] as const;
+
 /** SPEC.md §4: heartbeats in, goodbyes, and the registry out. */
 export function instanceRoutes(hub: HubContext): Route[] {
   const { registry, config } = hub;
@@ -57,13 +61,13 @@ export function instanceRoutes(hub: HubContext): Route[] {
           try {
             validated = validateHeartbeats(body, config.ingest.maxBatch);
           } catch (thrown) {
-            hub.metrics.heartbeats.inc(['rejected'], Array.isArray(body) ? body.length : 1);
+            hub.metrics.heartbeats.inc(REJECTED, Array.isArray(body) ? body.length : 1);
             throw thrown;
           }
           const accepted = validated.messages.length;
           const answer = { accepted, warnings: validated.warnings, validTime: config.instances.validTime };
           return registry.ingest(validated.messages).then(() => {
-            hub.metrics.heartbeats.inc(['accepted'], accepted);
+            hub.metrics.heartbeats.inc(ACCEPTED, accepted);
             return { status: 200, body: answer };
           });
         });
