@@ -186,10 +186,17 @@ describe('messages taken as they are (the fast path of every beat)', () => {
     ['__proto__']: [{}],
   };
   const candidates: Array<Record<string, unknown>> = [minimal, cleanFull];
+  for (const [field, values] of Object.entries(tries)) {
+    for (const value of values) {
+      // The field alone (a message missing its required fields, unless it is one of them).
+      candidates.push(
+        JSON.parse(`{${JSON.stringify(field)}:${JSON.stringify(value)}}`) as Record<string, unknown>,
+      );
+    }
+  }
   for (const base of [minimal, cleanFull]) {
     for (const [field, values] of Object.entries(tries)) {
       for (const value of values) {
-        candidates.push(JSON.parse(`{${JSON.stringify(field)}:${JSON.stringify(value)}}`) as object);
         const variant: Record<string, unknown> = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
         Object.defineProperty(variant, field, {
           value,

@@ -198,8 +198,7 @@ export function isAcceptedAsIs(value: unknown): value is HeartbeatMessage {
         if (!isCleanText(field, L.textLength)) return false;
         break;
       case 'ip':
-        if (!Array.isArray(field) || field.length > L.ips) return false;
-        for (const ip of field as unknown[]) if (!isCleanText(ip, L.ipLength)) return false;
+        if (!isListAsIs(field, L.ips, isIpAsIs)) return false;
         break;
       case 'processId':
         if (!isIntegerWithin(field, 0, L.processIdMax)) return false;
@@ -212,8 +211,7 @@ export function isAcceptedAsIs(value: unknown): value is HeartbeatMessage {
         if (!isIntegerWithin(field, L.intervalMin, L.intervalMax)) return false;
         break;
       case 'plugins':
-        if (!Array.isArray(field) || field.length > L.plugins) return false;
-        for (const plugin of field as unknown[]) if (!isPluginAsIs(plugin)) return false;
+        if (!isListAsIs(field, L.plugins, isPluginAsIs)) return false;
         break;
       case 'extInfo':
         if (!isStringMapAsIs(field)) return false;
@@ -222,8 +220,7 @@ export function isAcceptedAsIs(value: unknown): value is HeartbeatMessage {
         if (!isCheckStatus(field)) return false;
         break;
       case 'checks':
-        if (!Array.isArray(field) || field.length > L.checks) return false;
-        for (const check of field as unknown[]) if (!isCheckAsIs(check)) return false;
+        if (!isListAsIs(field, L.checks, isCheckAsIs)) return false;
         break;
       case 'basepaths':
         if (!areBasepathsAsIs(field)) return false;
@@ -242,6 +239,17 @@ function isCleanText(value: unknown, maxLength: number): value is string {
     !CONTROL_CHARACTERS.test(value) &&
     value.isWellFormed()
   );
+}
+
+/** An array of at most `maxItems`, every item as it should be. */
+function isListAsIs(value: unknown, maxItems: number, isItemAsIs: (item: unknown) => boolean): boolean {
+  if (!Array.isArray(value) || value.length > maxItems) return false;
+  for (const item of value as unknown[]) if (!isItemAsIs(item)) return false;
+  return true;
+}
+
+function isIpAsIs(value: unknown): boolean {
+  return isCleanText(value, L.ipLength);
 }
 
 function isIntegerWithin(value: unknown, min: number, max: number): boolean {
