@@ -1,4 +1,4 @@
-import { CHECK_STATUSES, HeartbeatError } from '@heartbeat/sdk';
+import { CHECK_STATUSES, HeartbeatError, isCheckStatus } from '@heartbeat/sdk';
 import { BASEPATH_MAX_LENGTH, BASEPATH_PATTERN, checkBasepath, normalizeBasepath } from './basepath.js';
 import type { HeartbeatMessage, PluginInfo, ReportedCheck } from './instance.js';
 import {
@@ -254,10 +254,6 @@ function isIpAsIs(value: unknown): boolean {
 
 function isIntegerWithin(value: unknown, min: number, max: number): boolean {
   return typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
-}
-
-function isCheckStatus(value: unknown): boolean {
-  return (CHECK_STATUSES as readonly unknown[]).includes(value);
 }
 
 function isPluginAsIs(value: unknown): boolean {
