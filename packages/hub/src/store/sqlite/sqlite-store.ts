@@ -617,13 +617,11 @@ function prepareStatements(db: Database.Database, touchJournalOptions: TouchJour
   }
 
   const touchJournal = createTouchJournal(db, touchJournalOptions);
+  const removedBefore = 'removed_at IS NOT NULL AND removed_at < ?';
   const pruneRemovedLeases = db.prepare<[number]>(
-    `DELETE FROM instance_leases WHERE instance_id IN
-       (SELECT instance_id FROM instances WHERE removed_at IS NOT NULL AND removed_at < ?)`,
+    `DELETE FROM instance_leases WHERE instance_id IN (SELECT instance_id FROM instances WHERE ${removedBefore})`,
   );
-  const pruneRemovedInstances = db.prepare<[number]>(
-    'DELETE FROM instances WHERE removed_at IS NOT NULL AND removed_at < ?',
-  );
+  const pruneRemovedInstances = db.prepare<[number]>(`DELETE FROM instances WHERE ${removedBefore}`);
 
   return {
     touchJournal,

@@ -71,8 +71,6 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
        heartbeat_time = coalesce(?, heartbeat_time), last_heartbeat_time = coalesce(?, last_heartbeat_time)
      WHERE instance_id = ? AND beats < ?`,
   );
-  const applyPacked = ([id, at, beats, hbt, lhbt]: PackedTouch) => apply.run(at, beats, hbt, lhbt, id, beats);
-  // The same, without building the array (every fold).
   const applyTouch = (touch: InstanceTouch) =>
     apply.run(
       touch.lastHeartbeatAt,
@@ -174,7 +172,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       let count = 0;
       for (const row of journaled.all()) {
         for (const touch of decode(row.touches)) {
-          applyPacked(touch);
+          applyTouch(touch);
           count++;
         }
       }
@@ -183,9 +181,6 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
     },
   };
 }
-
-/** A touch as one journal entry: id, lease, beats, agent times. */
-type PackedTouch = [string, number, number, number | null, number | null];
 
 /**
  * The touches as the journal row's JSON: one flat array, `[base, id, lease, beats, heartbeatTime,
@@ -208,21 +203,37 @@ function encode(touches: readonly InstanceTouch[]): string {
   return `${json}]`;
 }
 
-/** A journal row's touches, from `encode`'s format or the one before it (an array of `PackedTouch`). */
-function decode(row: string): PackedTouch[] {
-  const parsed = JSON.parse(row) as PackedTouch[] | [number, ...Array<string | number | null>];
-  if (parsed.length === 0 || Array.isArray(parsed[0])) return parsed as PackedTouch[];
+/**
+ * A journal row's touches, from `encode`'s format or the one before it (an array of
+ * `[id, lease, beats, heartbeatTime, lastHeartbeatTime]` with absolute times). Replay only.
+ */
+function decode(row: string): InstanceTouch[] {
+  type Time = number | null;
+  const parsed = JSON.parse(row) as
+    Array<[string, number, number, Time, Time]> | Array<string | number | null>;
+  const touch = (instanceId: string, lastHeartbeatAt: number, beats: number, hbt: Time, lhbt: Time) => {
+    const decoded: InstanceTouch = { instanceId, lastHeartbeatAt, beats };
+    if (hbt !== null) decoded.heartbeatTime = hbt;
+    if (lhbt !== null) decoded.lastHeartbeatTime = lhbt;
+    return decoded;
+  };
+  if (parsed.length === 0 || Array.isArray(parsed[0])) {
+    return (parsed as Array<[string, number, number, Time, Time]>).map((entry) => touch(...entry));
+  }
   const [base, ...flat] = parsed as [number, ...Array<string | number | null>];
-  const since = (value: string | number | null) => (value === null ? null : base + (value as number));
-  const touches: PackedTouch[] = [];
+  const since = (value: string | number | null | undefined): Time =>
+    value === null || value === undefined ? null : base + (value as number);
+  const touches: InstanceTouch[] = [];
   for (let i = 0; i < flat.length; i += 5) {
-    touches.push([
-      flat[i] as string,
-      base + (flat[i + 1] as number),
-      flat[i + 2] as number,
-      since(flat[i + 3]!),
-      since(flat[i + 4]!),
-    ]);
+    touches.push(
+      touch(
+        flat[i] as string,
+        since(flat[i + 1])!,
+        flat[i + 2] as number,
+        since(flat[i + 3]),
+        since(flat[i + 4]),
+      ),
+    );
   }
   return touches;
 }
