@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { applyBeat, expireLease, removeInstance, stopInstance } from './instance-transitions.js';
+import type { HeartbeatMessage, InstanceRecord } from './instance.js';
+import {
+  applyBeat,
+  expireLease,
+  markUnconfirmed,
+  removeInstance,
+  renewInPlace,
+  stopInstance,
+} from './instance-transitions.js';
 
 const message = { instanceId: 'i1', service: 'orders', version: '1.0.0', status: 'ok' as const };
 
@@ -97,5 +105,67 @@ describe('instance transitions', () => {
     const reborn = applyBeat(removed.record, message, 700_000);
     expect(reborn.record).toMatchObject({ registeredAt: 700_000, beats: 1, removedAt: null });
     expect(reborn.events[0]!.kind).toBe('instance.registered');
+  });
+
+  describe('renewInPlace', () => {
+    const full: HeartbeatMessage = {
+      ...message,
+      heartbeatTime: 1000,
+      lastHeartbeatTime: 900,
+      extInfo: { zone: 'a' },
+      plugins: [{ name: 'p', version: '1', extInfo: { k: 'v' } }],
+      checks: [{ name: 'db', status: 'ok' }],
+    };
+    const alive = () => applyBeat(undefined, structuredClone(full), 1000).record;
+    const cases: Array<[string, () => InstanceRecord, HeartbeatMessage]> = [
+      ['the same message', alive, structuredClone(full)],
+      ['new times', alive, { ...structuredClone(full), heartbeatTime: 31_000, lastHeartbeatTime: 1000 }],
+      [
+        'a time it lacked',
+        () => applyBeat(undefined, message, 1000).record,
+        { ...message, heartbeatTime: 5 },
+      ],
+      ['a time left out', alive, { ...structuredClone(full), heartbeatTime: undefined }],
+      ['another version', alive, { ...structuredClone(full), version: '2.0.0' }],
+      ['another status', alive, { ...structuredClone(full), status: 'error' }],
+      ['another plugin', alive, { ...structuredClone(full), plugins: [{ name: 'p', version: '2' }] }],
+      ['another service', alive, { ...structuredClone(full), service: 'billing' }],
+      ['an unconfirmed instance', () => markUnconfirmed(alive()), structuredClone(full)],
+      ['a lost instance', () => expireLease(alive(), 61_000, 60_000).record, structuredClone(full)],
+      ['a stopped instance', () => stopInstance(alive(), 5000).record, structuredClone(full)],
+      ['a removed instance', () => removeInstance(stopInstance(alive(), 5000).record, 9000).record, full],
+    ];
+
+    /** A record as JSON without what a renewal changes: the receive time, the count, the agent's times. */
+    const apartFromRenewal = (record: InstanceRecord) => {
+      const { lastHeartbeatAt: _at, beats: _beats, message, ...rest } = record;
+      const { heartbeatTime: _sent, lastHeartbeatTime: _previous, ...said } = message;
+      return JSON.parse(JSON.stringify({ ...rest, said })) as unknown;
+    };
+
+    it.each(cases)(
+      'renews in place exactly when applyBeat would only renew the lease: %s',
+      (_, make, beat) => {
+        const before = make();
+        const expected = applyBeat(before, beat, 40_000);
+        const keepsTimes = (name: 'heartbeatTime' | 'lastHeartbeatTime') =>
+          before.message[name] === undefined || expected.record.message[name] !== undefined;
+        const onlyRenewal =
+          expected.events.length === 0 &&
+          keepsTimes('heartbeatTime') &&
+          keepsTimes('lastHeartbeatTime') &&
+          JSON.stringify(apartFromRenewal(before)) === JSON.stringify(apartFromRenewal(expected.record));
+        const record = make();
+        const heldMessage = record.message;
+        expect(renewInPlace(record, beat, 40_000)).toBe(onlyRenewal);
+        if (onlyRenewal) {
+          // The same record and message objects, now equal to what applyBeat would have made.
+          expect(record.message).toBe(heldMessage);
+          expect(JSON.parse(JSON.stringify(record))).toEqual(JSON.parse(JSON.stringify(expected.record)));
+        } else {
+          expect(record).toEqual(make());
+        }
+      },
+    );
   });
 });

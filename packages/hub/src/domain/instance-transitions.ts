@@ -1,6 +1,7 @@
 import type { CheckStatus } from '@heartbeat/sdk';
 import type { NewEvent } from './events.js';
 import type { HeartbeatMessage, InstanceRecord } from './instance.js';
+import { sameMessageApartFromTimes } from './same-message.js';
 
 /** The outcome of applying something to an instance: its new record and what to record about it. */
 export interface Transition {
@@ -60,6 +61,33 @@ export function applyBeat(
     });
   }
   return { record, events };
+}
+
+/**
+ * The beat of almost every beat: from an instance alive and vouched for, saying the same thing as
+ * before apart from the agent's two times. Then nothing happens but a lease renewal, and `record`
+ * is renewed **in place** — its receive time, its count of beats and its message's times — and the
+ * answer is true. Any other beat changes nothing and answers false: it goes through `applyBeat`.
+ *
+ * In place, because a new record and message per beat, each kept until the instance's next beat,
+ * made the hub's garbage collector copy every message twice: ~10 % of the hub's CPU per
+ * single-heartbeat request (bench/README.md). Whoever keeps a record past the current call sees it
+ * renewed; a record queued for a commit then carries its newer times, which the store would get
+ * with the next commit anyway.
+ *
+ * A time the agent leaves out must be absent already (a renewal sets times, it never removes one).
+ */
+export function renewInPlace(record: InstanceRecord, message: HeartbeatMessage, receivedAt: number): boolean {
+  if (record.state !== 'alive' || record.unconfirmed || record.removedAt !== null) return false;
+  const held = record.message;
+  if (message.heartbeatTime === undefined && held.heartbeatTime !== undefined) return false;
+  if (message.lastHeartbeatTime === undefined && held.lastHeartbeatTime !== undefined) return false;
+  if (!sameMessageApartFromTimes(held, message)) return false;
+  record.lastHeartbeatAt = receivedAt;
+  record.beats++;
+  if (message.heartbeatTime !== undefined) held.heartbeatTime = message.heartbeatTime;
+  if (message.lastHeartbeatTime !== undefined) held.lastHeartbeatTime = message.lastHeartbeatTime;
+  return true;
 }
 
 /** The lease ran out: the instance is lost. */

@@ -19,12 +19,12 @@ export function sendJsonText(
   text: string,
   headers?: Record<string, string>,
 ): void {
-  response.writeHead(status, {
+  const head: Record<string, string> = {
     'content-type': JSON_TYPE,
     'cache-control': 'no-store',
     'content-length': String(Buffer.byteLength(text)),
-    ...headers,
-  });
+  };
+  response.writeHead(status, headers === undefined ? head : Object.assign(head, headers));
   response.end(text);
 }
 

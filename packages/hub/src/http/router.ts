@@ -80,11 +80,21 @@ export interface RouteMatch {
   params: Record<string, string>;
 }
 
-/** A small router: routes by segment count, literal or `:param` segments, 405 with `Allow` when only the method is wrong. */
+/**
+ * A small router: routes by segment count, literal or `:param` segments, 405 with `Allow` when only
+ * the method is wrong. A route without parameters is first looked up whole, by method and path (the
+ * heartbeat and observation ingest routes take every request of a fleet).
+ */
 export function createRouter(routes: readonly Route[]) {
   const bySize = new Map<number, CompiledRoute[]>();
   const withRest: CompiledRoute[] = [];
+  /** `POST /v1/instances/heartbeats` → its route, for routes whose path has no parameter. */
+  const literal = new Map<string, RouteMatch>();
   for (const route of routes) {
+    if (!/[:*]/.test(route.path)) {
+      const key = `${route.method} ${route.path}`;
+      if (!literal.has(key)) literal.set(key, { route, params: {} });
+    }
     const parts = split(route.path);
     const last = parts.at(-1);
     const rest = last?.startsWith('*') ? last.slice(1) : undefined;
@@ -102,6 +112,9 @@ export function createRouter(routes: readonly Route[]) {
   }
 
   return function match(method: string, path: string): RouteMatch | undefined {
+    const found = literal.get(`${method} ${path}`);
+    // A fresh params object: a handler may add to it.
+    if (found) return { route: found.route, params: {} };
     const parts = split(path);
     const exact = bySize.get(parts.length);
     // Only build a combined list when a `*rest` route could also match this many segments.

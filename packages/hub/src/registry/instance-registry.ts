@@ -8,9 +8,9 @@ import {
   expireLease,
   markUnconfirmed,
   removeInstance,
+  renewInPlace,
   stopInstance,
 } from '../domain/instance-transitions.js';
-import { sameMessageApartFromTimes } from '../domain/same-message.js';
 import { isMassSilence, type SelfPreservationPolicy } from '../domain/self-preservation.js';
 import type { InstanceTouch, Store } from '../store/store.js';
 import type { GroupCommitter } from './group-committer.js';
@@ -82,6 +82,9 @@ export interface SelfPreservationState {
  * The live registry of instances: exact leases (one timer on the earliest deadline, never a
  * sweep), retention, self-preservation, and persistence through the group committer. Reads are
  * served from memory; the store is the durable copy loaded at start.
+ *
+ * The records it hands out are its own, and a beat that only renews a lease renews its record in
+ * place (`renewInPlace`): read a record now, and copy what must not change under you.
  */
 export interface InstanceRegistry {
   /** Loads the live registry from the store. Alive instances get a fresh lease from now. */
@@ -362,15 +365,20 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
       const events: NewEvent[] = [];
       for (const message of messages) {
         const previous = instances.get(message.instanceId);
+        if (previous !== undefined && renewInPlace(previous, message, receivedAt)) {
+          // Alive and vouched for: in neither the unconfirmed nor the retention queue. The held id,
+          // not the message's copy of it, goes into the lease queue.
+          leases.set(previous.instanceId, receivedAt + validTimeMs);
+          touches.push(touchOf(previous));
+          continue;
+        }
         const transition = applyBeat(previous, message, receivedAt);
         if (!previous || previous.service !== message.service) sortedIds = undefined;
         instances.set(message.instanceId, transition.record);
         unconfirmed.delete(message.instanceId);
         retention.delete(message.instanceId);
         leases.set(message.instanceId, receivedAt + validTimeMs);
-        const touch = transition.events.length === 0 ? touchFor(previous, transition.record) : undefined;
-        if (touch) touches.push(touch);
-        else records.push(transition.record);
+        records.push(transition.record);
         for (const event of transition.events) events.push(event);
       }
       armLeases();
@@ -555,35 +563,16 @@ export function createInstanceRegistry(options: InstanceRegistryOptions): Instan
   };
 }
 
-/**
- * The beat as a touch when all it changed of the stored record is the lease and the agent's times
- * (the store then updates a few columns instead of rewriting the record); undefined otherwise.
- */
-function touchFor(previous: InstanceRecord | undefined, next: InstanceRecord): InstanceTouch | undefined {
-  if (
-    previous === undefined ||
-    previous.state !== next.state ||
-    previous.unconfirmed !== next.unconfirmed ||
-    previous.registeredAt !== next.registeredAt ||
-    previous.stateChangedAt !== next.stateChangedAt ||
-    previous.removedAt !== next.removedAt ||
-    previous.service !== next.service
-  ) {
-    return undefined;
-  }
-  const before = previous.message;
-  const after = next.message;
-  // A touch sets the times it is given and cannot remove one: a time left out must be absent already.
-  if (after.heartbeatTime === undefined && before.heartbeatTime !== undefined) return undefined;
-  if (after.lastHeartbeatTime === undefined && before.lastHeartbeatTime !== undefined) return undefined;
-  if (!sameMessageApartFromTimes(before, after)) return undefined;
+/** What a renewal in place writes: the lease and the agent's times, not the whole record. */
+function touchOf(record: InstanceRecord): InstanceTouch {
   const touch: InstanceTouch = {
-    instanceId: next.instanceId,
-    lastHeartbeatAt: next.lastHeartbeatAt,
-    beats: next.beats,
+    instanceId: record.instanceId,
+    lastHeartbeatAt: record.lastHeartbeatAt,
+    beats: record.beats,
   };
-  if (after.heartbeatTime !== undefined) touch.heartbeatTime = after.heartbeatTime;
-  if (after.lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = after.lastHeartbeatTime;
+  const { heartbeatTime, lastHeartbeatTime } = record.message;
+  if (heartbeatTime !== undefined) touch.heartbeatTime = heartbeatTime;
+  if (lastHeartbeatTime !== undefined) touch.lastHeartbeatTime = lastHeartbeatTime;
   return touch;
 }
 
