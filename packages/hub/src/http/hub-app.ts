@@ -6,7 +6,7 @@ import { createDashboardAssets } from './dashboard-assets.js';
 import type { HubContext } from './hub-context.js';
 import { RECEIVED_JSON } from './request-body.js';
 import { sendError, sendJson, sendJsonText, sendNoContent } from './respond.js';
-import { createRouter, type Route, type RouteResult } from './router.js';
+import { createRouter, RouteCall, type Route, type RouteResult } from './router.js';
 import { apiAdminRoutes } from './routes/api-admin.js';
 import { apiReadRoutes } from './routes/apis.js';
 import { dashboardRoutes } from './routes/dashboard.js';
@@ -66,7 +66,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
   function authorize(
     request: IncomingMessage,
     route: Route,
-    query: () => URLSearchParams,
+    call: RouteCall,
   ): Principal | undefined | Promise<Principal | undefined> {
     if (route.scope === 'public') return undefined;
     const header = request.headers.authorization;
@@ -77,7 +77,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
         throw new HeartbeatError('UNAUTHENTICATED', 'send the key as "Authorization: Bearer <key>"');
       token = bearer[1];
     } else if (route.keyInQuery) {
-      token = query().get('key') ?? undefined;
+      token = call.query.get('key') ?? undefined;
     }
     // Read per request: auth.publicRead can be changed by a configuration reload.
     const { publicRead } = hub.config.auth;
@@ -132,9 +132,6 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     const queryAt = url.indexOf('?');
     let path = queryAt < 0 ? url : url.slice(0, queryAt);
     if (dashboard.serve(request, response, path)) return;
-    // Parsed only for a route that reads it: most requests of a fleet have no query at all.
-    let query: URLSearchParams | undefined;
-    const readQuery = () => (query ??= new URLSearchParams(queryAt < 0 ? '' : url.slice(queryAt + 1)));
     if (prefix) {
       if (path !== prefix && !path.startsWith(`${prefix}/`)) throw notFound(path);
       path = path.slice(prefix.length) || '/';
@@ -144,17 +141,10 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     seen.route = found.route;
     if (hub.responseCheck)
       (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = undefined;
-    const authorized = authorize(request, found.route, readQuery);
-    const principal = authorized instanceof Promise ? await authorized : authorized;
-    const result: RouteResult = await found.route.handle({
-      request,
-      response,
-      params: found.params,
-      get query() {
-        return readQuery();
-      },
-      principal,
-    });
+    const call = new RouteCall(request, response, found.params, queryAt < 0 ? '' : url.slice(queryAt + 1));
+    const authorized = authorize(request, found.route, call);
+    call.principal = authorized instanceof Promise ? await authorized : authorized;
+    const result: RouteResult = await found.route.handle(call);
     if (result === 'handled') return;
     if (hub.responseCheck) {
       hub.responseCheck(

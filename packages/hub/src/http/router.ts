@@ -16,6 +16,27 @@ export interface RouteContext {
   principal: Principal | undefined;
 }
 
+/**
+ * The `RouteContext` of one request. Its query string is parsed on first read: most requests of a
+ * fleet (heartbeats, observations) have none, and no route that takes them reads it.
+ */
+export class RouteCall implements RouteContext {
+  principal: Principal | undefined = undefined;
+  #query: URLSearchParams | undefined;
+
+  constructor(
+    readonly request: IncomingMessage,
+    readonly response: ServerResponse,
+    readonly params: Record<string, string>,
+    /** The URL after its `?`, or ''. */
+    private readonly search: string,
+  ) {}
+
+  get query(): URLSearchParams {
+    return (this.#query ??= new URLSearchParams(this.search));
+  }
+}
+
 /** A handler answers with a status and a JSON body, or writes the response itself (`'handled'`). */
 export type RouteResult =
   | {
@@ -88,12 +109,13 @@ export interface RouteMatch {
 export function createRouter(routes: readonly Route[]) {
   const bySize = new Map<number, CompiledRoute[]>();
   const withRest: CompiledRoute[] = [];
-  /** `POST /v1/instances/heartbeats` → its route, for routes whose path has no parameter. */
-  const literal = new Map<string, RouteMatch>();
+  /** Method → path → route, for the routes whose path has no parameter. */
+  const literal = new Map<string, Map<string, Route>>();
   for (const route of routes) {
     if (!/[:*]/.test(route.path)) {
-      const key = `${route.method} ${route.path}`;
-      if (!literal.has(key)) literal.set(key, { route, params: {} });
+      const paths = literal.get(route.method) ?? new Map<string, Route>();
+      if (!paths.has(route.path)) paths.set(route.path, route);
+      literal.set(route.method, paths);
     }
     const parts = split(route.path);
     const last = parts.at(-1);
@@ -112,9 +134,8 @@ export function createRouter(routes: readonly Route[]) {
   }
 
   return function match(method: string, path: string): RouteMatch | undefined {
-    const found = literal.get(`${method} ${path}`);
-    // A fresh params object: a handler may add to it.
-    if (found) return { route: found.route, params: {} };
+    const found = literal.get(method)?.get(path);
+    if (found) return { route: found, params: {} };
     const parts = split(path);
     const exact = bySize.get(parts.length);
     // Only build a combined list when a `*rest` route could also match this many segments.
