@@ -28,6 +28,15 @@ const INSTANCE_ID = {
 const ACCEPTED = ['accepted'] as const;
 const REJECTED = ['rejected'] as const;
 
+/**
+ * The answer to accepted heartbeats, as JSON text: `{"accepted":1,"warnings":[],"validTime":60000}`.
+ * Written out when there is no warning (almost every beat), rather than built and serialized.
+ */
+export function acceptedAnswer(accepted: number, warnings: readonly string[], validTime: number): string {
+  if (warnings.length > 0) return JSON.stringify({ accepted, warnings, validTime });
+  return `{"accepted":${accepted},"warnings":[],"validTime":${validTime}}`;
+}
+
 /** SPEC.md §4: heartbeats in, goodbyes, and the registry out. */
 export function instanceRoutes(hub: HubContext): Route[] {
   const { registry, config } = hub;
@@ -65,10 +74,10 @@ export function instanceRoutes(hub: HubContext): Route[] {
             throw thrown;
           }
           const accepted = validated.messages.length;
-          const answer = { accepted, warnings: validated.warnings, validTime: config.instances.validTime };
+          const json = acceptedAnswer(accepted, validated.warnings, config.instances.validTime);
           return registry.ingest(validated.messages).then(() => {
             hub.metrics.heartbeats.inc(ACCEPTED, accepted);
-            return { status: 200, body: answer };
+            return { status: 200, json };
           });
         });
       },

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { InstanceRecord } from '../../domain/instance.js';
-import { mergeTouches, type InstanceTouch } from '../store.js';
+import type { InstanceTouch } from '../store.js';
 
 export interface TouchJournalOptions {
   /** A sweep starts once the oldest waiting touch is this old: no touch waits much longer than twice this. */
@@ -123,7 +123,8 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       }
       let next = 0;
       let done = false;
-      const folded: Array<[string, InstanceTouch]> = [];
+      /** Each instance folded now, and its beats then: its entry goes unless a newer touch came since. */
+      const folded: Array<[string, number]> = [];
       if (current) {
         const end = Math.min(current.ids.length, current.next + options.foldSlice);
         for (next = current.next; next < end; next++) {
@@ -132,7 +133,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
           // Gone: written whole since (an upsert carries the touch's news) or already folded.
           if (touch === undefined) continue;
           applyTouch(touch);
-          folded.push([id, touch]);
+          folded.push([id, touch.beats]);
         }
         done = next === current.ids.length;
         // Every touch of the rows the sweep covers is now in its lease row, or in a newer record.
@@ -142,7 +143,7 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       return () => {
         if (current) {
           if (current !== sweep) waitingSince = undefined;
-          for (const [id, touch] of folded) if (unfolded.get(id) === touch) unfolded.delete(id);
+          for (const [id, beats] of folded) if (unfolded.get(id)?.beats === beats) unfolded.delete(id);
           current.next = next;
           sweep = done ? undefined : current;
           // Done with every row written: the table is empty.
@@ -155,10 +156,11 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
         lastRow = row;
         waitingSince ??= now;
         for (const touch of touches) {
-          // With both agent times, a touch replaces an earlier one whole (`mergeTouches`): no lookup.
-          const complete = touch.heartbeatTime !== undefined && touch.lastHeartbeatTime !== undefined;
-          const earlier = complete ? undefined : unfolded.get(touch.instanceId);
-          unfolded.set(touch.instanceId, earlier ? mergeTouches(earlier, touch) : touch);
+          // The waiting touch takes the newer one's values in place (as `mergeTouches` would merge
+          // them): a beat then leaves no new object behind for the seconds until the next sweep.
+          const earlier = unfolded.get(touch.instanceId);
+          if (earlier === undefined) unfolded.set(touch.instanceId, touch);
+          else mergeInto(earlier, touch);
         }
       };
     },
@@ -180,6 +182,14 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       return count;
     },
   };
+}
+
+/** `mergeTouches(earlier, later)`, written into `earlier`. */
+function mergeInto(earlier: InstanceTouch, later: InstanceTouch): void {
+  earlier.lastHeartbeatAt = later.lastHeartbeatAt;
+  earlier.beats = later.beats;
+  if (later.heartbeatTime !== undefined) earlier.heartbeatTime = later.heartbeatTime;
+  if (later.lastHeartbeatTime !== undefined) earlier.lastHeartbeatTime = later.lastHeartbeatTime;
 }
 
 /**
