@@ -115,48 +115,56 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
   }
 
   /** Counts an answered request by its route's template (never the URL: that would be unbounded). */
-  function count(request: IncomingMessage, response: ServerResponse, seen: { route?: Route }): void {
+  function count(request: IncomingMessage, response: ServerResponse, route: Route | undefined): void {
     hub.metrics.httpRequests.inc([
       request.method ?? 'GET',
-      seen.route?.path ?? '(unmatched)',
+      route?.path ?? '(unmatched)',
       String(response.statusCode),
     ]);
   }
 
-  async function dispatch(
-    request: IncomingMessage,
-    response: ServerResponse,
-    seen: { route?: Route },
-  ): Promise<void> {
-    const url = request.url ?? '/';
-    const queryAt = url.indexOf('?');
-    let path = queryAt < 0 ? url : url.slice(0, queryAt);
-    if (dashboard.serve(request, response, path)) return;
-    if (prefix) {
-      if (path !== prefix && !path.startsWith(`${prefix}/`)) throw notFound(path);
-      path = path.slice(prefix.length) || '/';
+  /** Answers one request that is not a health check — a dashboard file or an API call, errors included — and counts it. Never rejects. */
+  async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    let route: Route | undefined;
+    try {
+      const url = request.url ?? '/';
+      const queryAt = url.indexOf('?');
+      let path = queryAt < 0 ? url : url.slice(0, queryAt);
+      if (dashboard.serve(request, response, path)) return;
+      if (prefix) {
+        if (path !== prefix && !path.startsWith(`${prefix}/`)) throw notFound(path);
+        path = path.slice(prefix.length) || '/';
+      }
+      const found = match(request.method ?? 'GET', path);
+      if (!found) throw notFound(path);
+      route = found.route;
+      if (hub.responseCheck)
+        (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = undefined;
+      const call = new RouteCall(request, response, found.params, queryAt < 0 ? '' : url.slice(queryAt + 1));
+      const authorized = authorize(request, route, call);
+      call.principal = authorized instanceof Promise ? await authorized : authorized;
+      const result: RouteResult = await route.handle(call);
+      if (result === 'handled') return;
+      if (hub.responseCheck) {
+        hub.responseCheck(
+          route,
+          result.status,
+          result.json !== undefined ? (JSON.parse(result.json) as unknown) : result.body,
+          (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON],
+        );
+      }
+      if (result.status === 204) sendNoContent(response);
+      else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
+      else sendJson(response, result.status, result.body, result.headers);
+    } catch (thrown) {
+      if (hub.responseCheck && !response.headersSent) {
+        const error = toHeartbeatError(thrown);
+        hub.responseCheck(route, error.httpStatus, error.toBody(), undefined);
+      }
+      sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
+    } finally {
+      count(request, response, route);
     }
-    const found = match(request.method ?? 'GET', path);
-    if (!found) throw notFound(path);
-    seen.route = found.route;
-    if (hub.responseCheck)
-      (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON] = undefined;
-    const call = new RouteCall(request, response, found.params, queryAt < 0 ? '' : url.slice(queryAt + 1));
-    const authorized = authorize(request, found.route, call);
-    call.principal = authorized instanceof Promise ? await authorized : authorized;
-    const result: RouteResult = await found.route.handle(call);
-    if (result === 'handled') return;
-    if (hub.responseCheck) {
-      hub.responseCheck(
-        found.route,
-        result.status,
-        result.json !== undefined ? (JSON.parse(result.json) as unknown) : result.body,
-        (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON],
-      );
-    }
-    if (result.status === 204) sendNoContent(response);
-    else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
-    else sendJson(response, result.status, result.body, result.headers);
   }
 
   return function hubListener(request, response) {
@@ -165,18 +173,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
       if (handled !== true) handled.catch((thrown: unknown) => sendError(response, thrown, hub.logger));
       return;
     }
-    const seen: { route?: Route } = {};
-    dispatch(request, response, seen).then(
-      () => count(request, response, seen),
-      (thrown: unknown) => {
-        if (hub.responseCheck && !response.headersSent) {
-          const error = toHeartbeatError(thrown);
-          hub.responseCheck(seen.route, error.httpStatus, error.toBody(), undefined);
-        }
-        sendError(response, thrown, hub.logger, { method: request.method, url: request.url });
-        count(request, response, seen);
-      },
-    );
+    void serve(request, response);
   };
 }
 

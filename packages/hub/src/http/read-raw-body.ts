@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Transform } from 'node:stream';
 import { createBrotliDecompress, createGunzip, createInflate } from 'node:zlib';
-import { HeartbeatError } from '@heartbeat/sdk';
+import { HeartbeatError, toHeartbeatError } from '@heartbeat/sdk';
 
 /**
  * Reads a request body as bytes, with every limit a public endpoint needs, and no
@@ -12,26 +12,26 @@ import { HeartbeatError } from '@heartbeat/sdk';
  * @example
  * const bytes = await readRawBody(request, 4 * 1024 * 1024);
  */
-export async function readRawBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
+export function readRawBody(request: IncomingMessage, maxBytes: number): Promise<Buffer> {
   const declared = Number(request.headers['content-length']);
   if (Number.isFinite(declared) && declared > maxBytes) {
     request.resume();
-    throw tooLarge(maxBytes);
+    return Promise.reject(tooLarge(maxBytes));
   }
   let decoder: Transform | undefined;
   try {
     decoder = decoderFor(request.headers['content-encoding']);
   } catch (thrown) {
     request.resume();
-    throw thrown;
+    return Promise.reject(toHeartbeatError(thrown));
   }
-  return readBytes(request, decoder, maxBytes);
+  return new Promise((resolve, reject) => new BodyReader(request, decoder, maxBytes, resolve, reject));
 }
 
 function decoderFor(encoding: string | undefined): Transform | undefined {
-  const value = encoding?.trim().toLowerCase();
+  if (encoding === undefined) return undefined;
+  const value = encoding.trim().toLowerCase();
   switch (value) {
-    case undefined:
     case '':
     case 'identity':
       return undefined;
@@ -51,33 +51,31 @@ function decoderFor(encoding: string | undefined): Transform | undefined {
   }
 }
 
-function readBytes(
-  request: IncomingMessage,
-  decoder: Transform | undefined,
-  maxBytes: number,
-): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
+/**
+ * One body being read: its chunks, its size, and how it ends. One object with a few listeners
+ * rather than a closure per concern: every heartbeat and observation request reads a body.
+ */
+class BodyReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private rawSize = 0;
+  private settled = false;
+
+  constructor(
+    private readonly request: IncomingMessage,
+    private readonly decoder: Transform | undefined,
+    private readonly maxBytes: number,
+    private readonly resolve: (body: Buffer) => void,
+    private readonly reject: (error: Error) => void,
+  ) {
     const source = decoder ? request.pipe(decoder) : request;
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let rawSize = 0;
-    let settled = false;
-    const fail = (error: Error) => {
-      if (settled) return;
-      settled = true;
-      if (decoder) request.unpipe(decoder);
-      decoder?.destroy();
-      // Drain what is left so the connection can answer; do not buffer it.
-      request.resume();
-      reject(error);
-    };
     if (decoder) {
       request.on('data', (chunk: Buffer) => {
-        rawSize += chunk.length;
-        if (rawSize > maxBytes) fail(tooLarge(maxBytes));
+        this.rawSize += chunk.length;
+        if (this.rawSize > maxBytes) this.fail(tooLarge(maxBytes));
       });
       decoder.on('error', (error: Error) =>
-        fail(
+        this.fail(
           new HeartbeatError(
             'VALIDATION_FAILED',
             `the request body could not be decompressed: ${error.message}`,
@@ -86,26 +84,42 @@ function readBytes(
         ),
       );
     }
-    source.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBytes) return fail(tooLarge(maxBytes));
-      if (!settled) chunks.push(chunk);
-    });
-    source.on('end', () => {
-      if (settled) return;
-      settled = true;
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
-    });
+    source.on('data', (chunk: Buffer) => this.add(chunk));
+    source.on('end', () => this.end());
     // A body cut short is bad input, not a fault of the hub: answer (if still possible) 400.
-    const cutShort = (why: string) =>
-      fail(
-        new HeartbeatError('VALIDATION_FAILED', `the request body was cut short: ${why}`, {
-          field: '(body)',
-        }),
-      );
-    request.on('error', (error) => cutShort(error.message));
-    request.on('aborted', () => cutShort('the client closed the connection'));
-  });
+    request.on('error', (error) => this.cutShort(error.message));
+    request.on('aborted', () => this.cutShort('the client closed the connection'));
+  }
+
+  private add(chunk: Buffer): void {
+    this.size += chunk.length;
+    if (this.size > this.maxBytes) this.fail(tooLarge(this.maxBytes));
+    else if (!this.settled) this.chunks.push(chunk);
+  }
+
+  private end(): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { chunks } = this;
+    this.resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.size));
+  }
+
+  private cutShort(why: string): void {
+    this.fail(
+      new HeartbeatError('VALIDATION_FAILED', `the request body was cut short: ${why}`, { field: '(body)' }),
+    );
+  }
+
+  private fail(error: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    const { request, decoder } = this;
+    if (decoder) request.unpipe(decoder);
+    decoder?.destroy();
+    // Drain what is left so the connection can answer; do not buffer it.
+    request.resume();
+    this.reject(error);
+  }
 }
 
 function tooLarge(maxBytes: number): HeartbeatError {

@@ -16,20 +16,26 @@ export const RECEIVED_JSON = Symbol('received JSON body');
  * JSON (415), the encoding identity/gzip/deflate/br (415), the body — raw and decompressed, so a
  * zip bomb is cut short — at most `maxBytes` (413), and it must parse (400, with where it broke).
  */
-export async function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
+export function readJsonBody(request: IncomingMessage, maxBytes: number): Promise<unknown> {
   const header = request.headers['content-type'];
   const type = header === 'application/json' ? header : header?.split(';')[0]?.trim().toLowerCase();
   if (type !== undefined && type !== 'application/json' && !type.endsWith('+json')) {
     request.resume();
-    throw new HeartbeatError(
-      'UNSUPPORTED_MEDIA_TYPE',
-      `send JSON with Content-Type: application/json, not ${type}`,
-      {
-        contentType: type,
-      },
+    return Promise.reject(
+      new HeartbeatError(
+        'UNSUPPORTED_MEDIA_TYPE',
+        `send JSON with Content-Type: application/json, not ${type}`,
+        {
+          contentType: type,
+        },
+      ),
     );
   }
-  const text = (await readRawBody(request, maxBytes)).toString('utf8');
+  return readRawBody(request, maxBytes).then((bytes) => parseJsonBody(request, bytes));
+}
+
+function parseJsonBody(request: IncomingMessage, bytes: Buffer): unknown {
+  const text = bytes.toString('utf8');
   if (text.length === 0) {
     throw new HeartbeatError('INVALID_JSON', 'the request body is empty; send a JSON document', {
       field: '(body)',
