@@ -62,6 +62,17 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
   // The dashboard's pages and assets at / (outside the prefix, like the hub's own health endpoints).
   const dashboard = createDashboardAssets({ apiPrefix: prefix });
 
+  /** The last `Authorization` header read and its key: an agent sends the same one with every beat. */
+  let lastAuthorization: { header: string; token: string | undefined } | undefined;
+
+  /** The key of an `Authorization: Bearer <key>` header; undefined when the header is not that. */
+  function bearerToken(header: string): string | undefined {
+    if (lastAuthorization?.header === header) return lastAuthorization.token;
+    const token = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    lastAuthorization = { header, token };
+    return token;
+  }
+
   /** The caller's principal; a promise only when the key must be looked up (not verified in the last 10 s). */
   function authorize(
     request: IncomingMessage,
@@ -72,10 +83,9 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     const header = request.headers.authorization;
     let token: string | undefined;
     if (header !== undefined) {
-      const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (!bearer)
+      token = bearerToken(header);
+      if (token === undefined)
         throw new HeartbeatError('UNAUTHENTICATED', 'send the key as "Authorization: Bearer <key>"');
-      token = bearer[1];
     } else if (route.keyInQuery) {
       token = call.query.get('key') ?? undefined;
     }
@@ -167,7 +177,14 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     }
   }
 
+  // The hub's own health routes (/livez, /readyz, /ops/heartbeat, …) are never under the API's /v1/.
+  const apiRoot = `${prefix}/v1/`;
+
   return function hubListener(request, response) {
+    if (request.url?.startsWith(apiRoot)) {
+      void serve(request, response);
+      return;
+    }
     const handled = handleNodeRequest(health, request, response);
     if (handled !== false) {
       if (handled !== true) handled.catch((thrown: unknown) => sendError(response, thrown, hub.logger));
