@@ -55,6 +55,32 @@ for (const backend of backends) {
         expect(answer.body).toEqual({ accepted: 1, warnings: [], validTime: 60_000 });
       });
 
+      it('answers 204 with no body to Prefer: return=minimal, unless there are warnings to report', async () => {
+        const { api } = await hub();
+        const minimal = { prefer: 'return=minimal' };
+        const quiet = await api('POST', '/v1/instances/heartbeats', { body: beatOf('m1'), headers: minimal });
+        expect(quiet.status).toBe(204);
+        expect(quiet.text).toBe('');
+        expect(quiet.headers.get('preference-applied')).toBe('return=minimal');
+        expect((await api('GET', '/v1/instances/m1')).status).toBe(200);
+        const warned = await api('POST', '/v1/instances/heartbeats', {
+          body: beatOf('m2', { shinyNewField: true }),
+          headers: { prefer: 'respond-async, RETURN="minimal"' },
+        });
+        expect(warned.status).toBe(200);
+        expect(warned.body).toEqual({
+          accepted: 1,
+          warnings: ['shinyNewField: unknown field, ignored'],
+          validTime: 60_000,
+        });
+        const other = await api('POST', '/v1/instances/heartbeats', {
+          body: beatOf('m3'),
+          headers: { prefer: 'return=representation' },
+        });
+        expect(other.status).toBe(200);
+        expect(other.headers.get('preference-applied')).toBeNull();
+      });
+
       it('accepts an array, gzip-compressed, and names unknown fields in warnings', async () => {
         const { api } = await hub();
         const answer = await api('POST', '/v1/instances/heartbeats', {

@@ -163,7 +163,7 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
           (request as IncomingMessage & { [RECEIVED_JSON]?: unknown })[RECEIVED_JSON],
         );
       }
-      if (result.status === 204) sendNoContent(response);
+      if (result.status === 204) sendNoContent(response, result.headers);
       else if (result.json !== undefined) sendJsonText(response, result.status, result.json, result.headers);
       else sendJson(response, result.status, result.body, result.headers);
     } catch (thrown) {

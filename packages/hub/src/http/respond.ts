@@ -28,8 +28,9 @@ export function sendJsonText(
   response.end(text);
 }
 
-export function sendNoContent(response: ServerResponse): void {
-  response.writeHead(204, { 'cache-control': 'no-store' });
+export function sendNoContent(response: ServerResponse, headers?: Record<string, string>): void {
+  const head: Record<string, string> = { 'cache-control': 'no-store' };
+  response.writeHead(204, headers === undefined ? head : Object.assign(head, headers));
   response.end();
 }
 

@@ -257,6 +257,49 @@ describe.concurrent('createHubAgent against a recording receiver', () => {
     ]);
   });
 
+  it('asks for no answer (Prefer: return=minimal) once the hub has answered in full, and in full again after a failure or 10 minutes', async ({
+    expect,
+    onTestFinished,
+  }) => {
+    const unavailable: Reply = { status: 503, body: { error: { code: 'UNAVAILABLE', message: 'down' } } };
+    // As the hub does: 204 to a request that prefers a minimal answer, the full answer otherwise.
+    const hub = await startRecordingHub((request, index) =>
+      index === 2 ? unavailable : request.headers.prefer === 'return=minimal' ? { status: 204 } : ACCEPTED,
+    );
+    let clock = 1_800_000_000_000;
+    const agent = createHubAgent({
+      hub: hub.url,
+      service: 'orders',
+      logger: recordingLogger().logger,
+      now: () => clock,
+    });
+    onTestFinished(async () => {
+      await agent.stop({ goodbye: false });
+      await hub.close();
+    });
+    const outcomes = [];
+    for (let i = 0; i < 6; i++) {
+      if (i === 5) clock += 10 * 60_000;
+      outcomes.push(await agent.beatNow());
+    }
+    expect(hub.beats().map((request) => request.headers.prefer ?? 'full')).toEqual([
+      'full',
+      'return=minimal',
+      'return=minimal', // answered 503
+      'full', // the first after a failure
+      'return=minimal',
+      'full', // ten minutes after the last full answer
+    ]);
+    expect(outcomes.map((outcome) => [outcome.ok, outcome.statusCode, outcome.validTime])).toEqual([
+      [true, 200, 60_000],
+      [true, 204, undefined],
+      [false, 503, undefined],
+      [true, 200, 60_000],
+      [true, 204, undefined],
+      [true, 200, 60_000],
+    ]);
+  });
+
   it('backs off after 503s (sooner than the interval), logs once, and says when it recovers', async ({
     expect,
     onTestFinished,

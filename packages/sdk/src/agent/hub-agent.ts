@@ -119,6 +119,15 @@ export const HUB_AGENT_DEFAULTS = {
   instancesPath: '/v1/instances',
 } as const;
 
+/**
+ * Once the hub has answered a beat in full (its valid time, any warnings), the agent asks for no
+ * answer (`Prefer: return=minimal`, RFC 7240): the hub then answers 204, and still answers in full
+ * when it has a warning. A full answer is asked for again after a failure and at least this often,
+ * so a hub whose valid time changed says so.
+ */
+const FULL_ANSWER_EVERY_MS = 10 * 60_000;
+const MINIMAL_ANSWER = { prefer: 'return=minimal' } as const;
+
 /** The hub's answer is read up to this size; a beat's answer is a few bytes. */
 const MAX_ANSWER_BYTES = 64 * 1024;
 /** Distinct hub warnings remembered (each is logged once); beyond this, no more are logged. */
@@ -158,6 +167,9 @@ export function createHubAgent(options: HubAgentOptions): HubAgent {
   let failingSince: number | undefined;
   let lastLoggedFailure: string | undefined;
   let validTimeWarned = false;
+  /** When the hub last answered a beat in full (with its valid time). */
+  let lastFullAnswerAt: number | undefined;
+  const minimalHeaders = { ...config.headers, ...MINIMAL_ANSWER };
   const loggedWarnings = new Set<string>();
 
   function schedule(delayMs: number): void {
@@ -356,9 +368,21 @@ export function createHubAgent(options: HubAgentOptions): HubAgent {
     message: HeartbeatMessage,
     stopSignal: AbortSignal,
   ): Promise<{ verdict: HubVerdict; statusCode?: number; retryAfterMs?: number }> {
-    const answer = await request(config.heartbeatsUrl, 'POST', JSON.stringify(message), stopSignal);
+    const at = now();
+    const full =
+      lastFullAnswerAt === undefined ||
+      consecutiveFailures > 0 ||
+      at - lastFullAnswerAt >= FULL_ANSWER_EVERY_MS;
+    const answer = await request(
+      config.heartbeatsUrl,
+      'POST',
+      JSON.stringify(message),
+      stopSignal,
+      full ? config.headers : minimalHeaders,
+    );
     if ('noAnswer' in answer) return { verdict: { ok: false, retry: 'backoff', error: answer.noAnswer } };
     const verdict = readHubAnswer(answer, { keySent: config.key !== undefined });
+    if (verdict.ok && verdict.validTime !== undefined) lastFullAnswerAt = at;
     const retryAfterMs = parseRetryAfter(answer.retryAfter, now());
     return { verdict, statusCode: answer.statusCode, ...(retryAfterMs !== undefined && { retryAfterMs }) };
   }
@@ -369,6 +393,7 @@ export function createHubAgent(options: HubAgentOptions): HubAgent {
     method: 'POST' | 'DELETE',
     body: string | undefined,
     stopSignal: AbortSignal,
+    headers: Record<string, string> = config.headers,
   ): Promise<
     { statusCode: number; body: string; location?: string; retryAfter?: string } | { noAnswer: string }
   > {
@@ -384,7 +409,7 @@ export function createHubAgent(options: HubAgentOptions): HubAgent {
     try {
       response = await fetchHub(url, {
         method,
-        headers: config.headers,
+        headers,
         ...(body !== undefined && { body }),
         signal,
         redirect: 'manual',

@@ -28,6 +28,21 @@ const INSTANCE_ID = {
 const ACCEPTED = ['accepted'] as const;
 const REJECTED = ['rejected'] as const;
 
+const MINIMAL_APPLIED = { 'preference-applied': 'return=minimal' };
+
+/**
+ * Whether a `Prefer` header (RFC 7240) asks for `return=minimal`: preferences are separated by
+ * commas, their names and the value `minimal` are case-insensitive, and the value may be quoted.
+ */
+export function prefersMinimal(header: string | string[] | undefined): boolean {
+  if (header === undefined) return false;
+  if (header === 'return=minimal') return true;
+  const preferences = Array.isArray(header) ? header.join(',') : header;
+  return preferences
+    .split(',')
+    .some((preference) => /^\s*return\s*=\s*"?minimal"?\s*(;.*)?$/i.test(preference));
+}
+
 /**
  * The answer to accepted heartbeats, as JSON text: `{"accepted":1,"warnings":[],"validTime":60000}`.
  * Written out when there is no warning (almost every beat), rather than built and serialized.
@@ -48,7 +63,7 @@ export function instanceRoutes(hub: HubContext): Route[] {
       doc: {
         summary: 'Push heartbeats',
         description:
-          'One message or a batch (at most `ingest.maxBatch`). All or nothing: every problem of every message is reported, by field. Unknown fields are ignored and named in `warnings`. Answers once the beats are stored.',
+          'One message or a batch (at most `ingest.maxBatch`). All or nothing: every problem of every message is reported, by field. Unknown fields are ignored and named in `warnings`. Answers once the beats are stored. With `Prefer: return=minimal` (RFC 7240; the SDK agent sends it once it has had one full answer), beats accepted without a warning are answered 204 with no body.',
         tags: ['instances'],
         body: { schema: heartbeatBody(config.ingest.maxBatch) },
         responses: {
@@ -59,6 +74,11 @@ export function instanceRoutes(hub: HubContext): Route[] {
               warnings: WARNINGS,
               validTime: s.integer({ description: 'ms without a beat before an instance is lost' }),
             }),
+          },
+          204: {
+            description:
+              'Accepted with nothing to report, for a request with `Prefer: return=minimal` (warnings are always answered 200)',
+            headers: { 'preference-applied': '`return=minimal`' },
           },
         },
       },
@@ -74,10 +94,14 @@ export function instanceRoutes(hub: HubContext): Route[] {
             throw thrown;
           }
           const accepted = validated.messages.length;
-          const json = acceptedAnswer(accepted, validated.warnings, config.instances.validTime);
+          // Nothing to report, and the agent said it needs no answer: 204, no body (RFC 7240).
+          const minimal = validated.warnings.length === 0 && prefersMinimal(request.headers.prefer);
+          const json = minimal
+            ? ''
+            : acceptedAnswer(accepted, validated.warnings, config.instances.validTime);
           return registry.ingest(validated.messages).then(() => {
             hub.metrics.heartbeats.inc(ACCEPTED, accepted);
-            return { status: 200, json };
+            return minimal ? { status: 204, headers: MINIMAL_APPLIED } : { status: 200, json };
           });
         });
       },
