@@ -2,7 +2,8 @@
  * The fleet's load generator, a process of its own (forked by `hub-fleet.ts`, driven over IPC): N
  * instances that each beat every `intervalMs` on their own schedule — instance i at
  * `t0 + i × interval / N + k × interval`, so beats are spread evenly — with realistic messages, as
- * single-message POSTs (as agents send them) or batches, over a pool of keep-alive connections.
+ * single-message POSTs (as agents send them, with `Prefer: return=minimal`) or batches, over a pool
+ * of keep-alive connections.
  *
  * It can register every instance first (batches of 100), reports its figures for a window on
  * request (beats sent and answered, request latency, how late beats left against their schedule),
@@ -154,6 +155,8 @@ function post(indices: number[], dueAt: number): void {
       headers: {
         'content-type': 'application/json',
         authorization: cfg.authorization,
+        // What the SDK agent sends once the hub has answered it in full: the hub answers 204.
+        prefer: 'return=minimal',
         'content-length': Buffer.byteLength(body),
       },
     },
