@@ -64,10 +64,10 @@ export function applyBeat(
 }
 
 /**
- * The beat of almost every beat: from an instance alive and vouched for, saying the same thing as
- * before apart from the agent's two times. Then nothing happens but a lease renewal, and `record`
- * is renewed **in place** — its receive time, its count of beats and its message's times — and the
- * answer is true. Any other beat changes nothing and answers false: it goes through `applyBeat`.
+ * Almost every beat comes from an instance alive and vouched for, and says the same as its last one
+ * apart from the agent's two times. Such a beat only renews the lease: `record` is renewed **in
+ * place** — its receive time, its count of beats and its message's times — and the answer is true.
+ * Any other beat changes nothing here and answers false: it goes through `applyBeat`.
  *
  * In place, because a new record and message per beat, each kept until the instance's next beat,
  * made the hub's garbage collector copy every message twice: ~10 % of the hub's CPU per

@@ -133,7 +133,10 @@ export function createHubListener(hub: HubContext, health: Health): RequestListe
     ]);
   }
 
-  /** Answers one request that is not a health check — a dashboard file or an API call, errors included — and counts it. Never rejects. */
+  /**
+   * Answers one request that is not a health check — a dashboard file or an API call, errors
+   * included — and counts it. Never rejects.
+   */
   async function serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let route: Route | undefined;
     try {

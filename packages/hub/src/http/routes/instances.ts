@@ -34,7 +34,7 @@ const MINIMAL_APPLIED = { 'preference-applied': 'return=minimal' };
  * Whether a `Prefer` header (RFC 7240) asks for `return=minimal`: preferences are separated by
  * commas, their names and the value `minimal` are case-insensitive, and the value may be quoted.
  */
-export function prefersMinimal(header: string | string[] | undefined): boolean {
+function prefersMinimal(header: string | string[] | undefined): boolean {
   if (header === undefined) return false;
   if (header === 'return=minimal') return true;
   const preferences = Array.isArray(header) ? header.join(',') : header;
@@ -47,7 +47,7 @@ export function prefersMinimal(header: string | string[] | undefined): boolean {
  * The answer to accepted heartbeats, as JSON text: `{"accepted":1,"warnings":[],"validTime":60000}`.
  * Written out when there is no warning (almost every beat), rather than built and serialized.
  */
-export function acceptedAnswer(accepted: number, warnings: readonly string[], validTime: number): string {
+function acceptedAnswer(accepted: number, warnings: readonly string[], validTime: number): string {
   if (warnings.length > 0) return JSON.stringify({ accepted, warnings, validTime });
   return `{"accepted":${accepted},"warnings":[],"validTime":${validTime}}`;
 }
