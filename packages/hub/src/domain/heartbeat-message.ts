@@ -7,11 +7,10 @@ import {
   checkInteger,
   checkStringMap,
   checkText,
-  CONTROL_CHARACTERS,
+  isCleanText,
   isPlainObject,
-  isStorableText,
+  isStringMapAsIs,
   ProblemList,
-  STRING_MAP_LIMITS,
   typeName,
   warnUnknownFields,
 } from './validation.js';
@@ -232,15 +231,6 @@ export function isAcceptedAsIs(value: unknown): value is HeartbeatMessage {
   return required === 2;
 }
 
-function isCleanText(value: unknown, maxLength: number): value is string {
-  return (
-    typeof value === 'string' &&
-    value.length <= maxLength &&
-    !CONTROL_CHARACTERS.test(value) &&
-    value.isWellFormed()
-  );
-}
-
 /** An array of at most `maxItems`, every item as it should be. */
 function isListAsIs(value: unknown, maxItems: number, isItemAsIs: (item: unknown) => boolean): boolean {
   if (!Array.isArray(value) || value.length > maxItems) return false;
@@ -289,25 +279,6 @@ function isCheckAsIs(value: unknown): boolean {
     } else return false;
   }
   return fields === 2;
-}
-
-function isStringMapAsIs(value: unknown): boolean {
-  if (!isPlainObject(value)) return false;
-  let keys = 0;
-  for (const key in value) {
-    const entry = value[key];
-    if (
-      ++keys > STRING_MAP_LIMITS.maxKeys ||
-      key.length > STRING_MAP_LIMITS.maxKeyLength ||
-      typeof entry !== 'string' ||
-      entry.length > STRING_MAP_LIMITS.maxValueLength ||
-      !isStorableText(key) ||
-      !isStorableText(entry)
-    ) {
-      return false;
-    }
-  }
-  return true;
 }
 
 /** At most a few, each valid and already in its normal form, no two alike. */

@@ -39,7 +39,7 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
 
 /** What `checkText` refuses in text: C0 control characters and DEL. */
 // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
-export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
 
 /** Printable text without control characters, within a length. */
 export function checkText(
@@ -68,6 +68,20 @@ export function checkText(
     problems.add(field, 'must be well-formed Unicode (a lone surrogate was sent)');
   else return value;
   return undefined;
+}
+
+/**
+ * True when `checkText` would take `value` as it is, with no problem: a string of at most
+ * `maxLength` characters, no control characters, well-formed. Allocates nothing (every beat's
+ * strings come through here: `isAcceptedAsIs`).
+ */
+export function isCleanText(value: unknown, maxLength: number): value is string {
+  return (
+    typeof value === 'string' &&
+    value.length <= maxLength &&
+    !CONTROL_CHARACTERS.test(value) &&
+    value.isWellFormed()
+  );
 }
 
 export function checkInteger(
@@ -168,8 +182,31 @@ export function checkStringMap(
   return map;
 }
 
+/**
+ * True when `checkStringMap` with its default limits would keep `value` whole, with no problem.
+ * Allocates nothing.
+ */
+export function isStringMapAsIs(value: unknown): boolean {
+  if (!isPlainObject(value)) return false;
+  let keys = 0;
+  for (const key in value) {
+    const entry = value[key];
+    if (
+      ++keys > STRING_MAP_LIMITS.maxKeys ||
+      key.length > STRING_MAP_LIMITS.maxKeyLength ||
+      typeof entry !== 'string' ||
+      entry.length > STRING_MAP_LIMITS.maxValueLength ||
+      !isStorableText(key) ||
+      !isStorableText(entry)
+    ) {
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Text every store can keep: no NUL, no lone surrogate (PostgreSQL refuses both). */
-export function isStorableText(text: string): boolean {
+function isStorableText(text: string): boolean {
   return !text.includes('\u0000') && text.isWellFormed();
 }
 

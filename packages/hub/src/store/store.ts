@@ -82,12 +82,17 @@ export interface InstanceTouch {
  */
 export function mergeTouches(earlier: InstanceTouch, later: InstanceTouch): InstanceTouch {
   if (later.heartbeatTime !== undefined && later.lastHeartbeatTime !== undefined) return later;
-  const merged: InstanceTouch = { ...later };
-  const heartbeatTime = later.heartbeatTime ?? earlier.heartbeatTime;
-  const lastHeartbeatTime = later.lastHeartbeatTime ?? earlier.lastHeartbeatTime;
-  if (heartbeatTime !== undefined) merged.heartbeatTime = heartbeatTime;
-  if (lastHeartbeatTime !== undefined) merged.lastHeartbeatTime = lastHeartbeatTime;
+  const merged: InstanceTouch = { ...earlier };
+  mergeTouchInto(merged, later);
   return merged;
+}
+
+/** `mergeTouches`, written into `earlier` (for a touch nobody else holds). */
+export function mergeTouchInto(earlier: InstanceTouch, later: InstanceTouch): void {
+  earlier.lastHeartbeatAt = later.lastHeartbeatAt;
+  earlier.beats = later.beats;
+  if (later.heartbeatTime !== undefined) earlier.heartbeatTime = later.heartbeatTime;
+  if (later.lastHeartbeatTime !== undefined) earlier.lastHeartbeatTime = later.lastHeartbeatTime;
 }
 
 /** What one commit writes, atomically: instance records (upserted by id) and new events. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { InstanceRecord } from '../../domain/instance.js';
-import type { InstanceTouch } from '../store.js';
+import { mergeTouchInto, type InstanceTouch } from '../store.js';
 
 export interface TouchJournalOptions {
   /** A sweep starts once the oldest waiting touch is this old: no touch waits much longer than twice this. */
@@ -156,11 +156,11 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
         lastRow = row;
         waitingSince ??= now;
         for (const touch of touches) {
-          // The waiting touch takes the newer one's values in place (as `mergeTouches` would merge
-          // them): a beat then leaves no new object behind for the seconds until the next sweep.
+          // The waiting touch takes the newer one's values in place: a beat then leaves no new
+          // object behind for the seconds until the next sweep.
           const earlier = unfolded.get(touch.instanceId);
           if (earlier === undefined) unfolded.set(touch.instanceId, touch);
-          else mergeInto(earlier, touch);
+          else mergeTouchInto(earlier, touch);
         }
       };
     },
@@ -182,14 +182,6 @@ export function createTouchJournal(db: Database.Database, options: TouchJournalO
       return count;
     },
   };
-}
-
-/** `mergeTouches(earlier, later)`, written into `earlier`. */
-function mergeInto(earlier: InstanceTouch, later: InstanceTouch): void {
-  earlier.lastHeartbeatAt = later.lastHeartbeatAt;
-  earlier.beats = later.beats;
-  if (later.heartbeatTime !== undefined) earlier.heartbeatTime = later.heartbeatTime;
-  if (later.lastHeartbeatTime !== undefined) earlier.lastHeartbeatTime = later.lastHeartbeatTime;
 }
 
 /**
