@@ -189,6 +189,18 @@ async function runRow(
       `${SINGLE_IDS.toLocaleString('en-US')} instances registered before measuring: every measured beat renews a lease.`,
     );
 
+    const hubProcess = hub;
+    /** The hub, asked with these headers (the request column says whether they prefer no answer). */
+    const hubTarget = (id: string, label: string, headers: Record<string, string>) => ({
+      id,
+      label,
+      request: `POST ${INGEST_PATH}${'prefer' in headers ? ', Prefer: return=minimal' : ''}`,
+      url: hubProcess.origin + INGEST_PATH,
+      method: 'POST' as const,
+      headers,
+      bodies,
+      cpuSeconds: hubProcess.cpuSeconds,
+    });
     const targets: Array<RequestTarget & { label: string; request: string }> = [
       {
         id: BASELINE,
@@ -200,28 +212,16 @@ async function runRow(
         bodies,
         cpuSeconds: bare.cpuSeconds,
       },
-      {
-        id: HUB,
-        label: 'heartbeat hub (CLI), SQLite, admin key as Bearer',
-        request: `POST ${INGEST_PATH}${rowId === 'single' ? ', Prefer: return=minimal' : ''}`,
-        url: hub.origin + INGEST_PATH,
-        method: 'POST',
-        headers: rowId === 'single' ? AGENT_HEADERS : HEADERS,
-        bodies,
-        cpuSeconds: hub.cpuSeconds,
-      },
+      hubTarget(
+        HUB,
+        'heartbeat hub (CLI), SQLite, admin key as Bearer',
+        rowId === 'single' ? AGENT_HEADERS : HEADERS,
+      ),
     ];
     if (rowId === 'single') {
-      targets.push({
-        id: HUB_JSON,
-        label: 'the same hub, without Prefer: answers 200 with its JSON body',
-        request: `POST ${INGEST_PATH}`,
-        url: hub.origin + INGEST_PATH,
-        method: 'POST',
-        headers: HEADERS,
-        bodies,
-        cpuSeconds: hub.cpuSeconds,
-      });
+      targets.push(
+        hubTarget(HUB_JSON, 'the same hub, without Prefer: answers 200 with its JSON body', HEADERS),
+      );
       notes.push(
         `${HUB} sends what the SDK agent sends once the hub has answered it in full, \`Prefer: return=minimal\` ` +
           `(RFC 7240), and is answered 204 with no body; ${HUB_JSON} is the same hub process asked without it, ` +
